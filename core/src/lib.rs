@@ -1,0 +1,1 @@
+//! Flux bootstrapping backend: install and sync manifests, git and cluster engines.

@@ -1,0 +1,3 @@
+//! The `terraform-provider-flux` binary.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The Terraform plugin protocol 6 over tonic and prost.
