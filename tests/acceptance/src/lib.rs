@@ -1,0 +1,2 @@
+//! The acceptance-test harness: starts or reuses the test environment and drives the
+//! real Terraform CLIs against the built provider.

@@ -1,0 +1,1 @@
+//! One test binary for every acceptance test, one module per subject.
