@@ -432,7 +432,10 @@ def cluster_prefix(name):
 
 
 def git_script(name):
-    path = os.path.join(ENV_DIR, "git", name)
+    # FLUX_TEST_GIT_SCRIPTS points at another copy of env/git (e.g. a branch
+    # under review); the default is the one next to this file.
+    scripts = os.environ.get("FLUX_TEST_GIT_SCRIPTS") or os.path.join(ENV_DIR, "git")
+    path = os.path.join(scripts, name)
     return path if os.access(path, os.X_OK) else None
 
 
