@@ -571,6 +571,13 @@ fn git_ten_writers_twenty_transactions_each_land_linear_without_loss() {
     assert_linear_with(server, "writers", 201);
     let files = server.git("writers", &["ls-tree", "-r", "--name-only", "main"]);
     assert_eq!(files.lines().count(), 201);
+    // Queued writers are batched: far fewer pushes than transactions.
+    let log = std::fs::read_to_string(server.state.join("access.log")).unwrap();
+    let pushes = log
+        .lines()
+        .filter(|l| l.contains("POST /git/writers.git/git-receive-pack"))
+        .count();
+    assert!(pushes > 0 && pushes < 200, "{pushes} pushes");
 }
 
 #[test]

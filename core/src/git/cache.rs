@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use git2::{AutotagOption, FetchOptions, Oid, PushOptions, Repository};
 
+use super::queue::{Job, Queue, Turn};
 use super::remote::{ParsedUrl, Remote};
 use super::session::Session;
 use super::transaction::{validate_path, CommitOutcome, Transaction};
@@ -85,7 +86,7 @@ impl RepoCache {
         for path in paths {
             validate_path(path)?;
         }
-        let guard = self.lock(&parsed, remote)?;
+        let (_turn, guard) = self.lock(&parsed, remote)?;
         let tip = fetch(&guard.repo, remote, &parsed)?;
         let mut files = BTreeMap::new();
         let tree = tip
@@ -120,6 +121,9 @@ impl RepoCache {
     /// Applies `transaction` on the tip of the branch and pushes it. A missing
     /// branch is created; unchanged content gives no commit and no error. A push
     /// that loses a race is redone on the new tip, up to the attempt bound.
+    ///
+    /// Transactions queued by other threads of this process for the same remote
+    /// are committed one after the other and pushed together (one commit each).
     #[tracing::instrument(skip_all, fields(branch = %remote.branch))]
     pub fn commit(
         &self,
@@ -128,55 +132,91 @@ impl RepoCache {
     ) -> Result<CommitOutcome, GitError> {
         let parsed = remote.validate()?;
         transaction.validate()?;
-        let guard = self.lock(&parsed, remote)?;
+        let queue = self.queue(&parsed, remote);
+        let job = Job::new(remote.clone(), transaction.clone());
+        queue.submit(job, |batch| self.run_batch(&parsed, remote, batch))
+    }
+
+    /// Commits a batch of transactions in order on the tip and pushes the last
+    /// commit; on a lost race, fetches and rebuilds the whole chain.
+    fn run_batch(
+        &self,
+        parsed: &ParsedUrl,
+        remote: &Remote,
+        batch: &[Arc<Job>],
+    ) -> Vec<Result<CommitOutcome, GitError>> {
+        let all_fail = |error: GitError| batch.iter().map(|_| Err(error.duplicate())).collect();
+        let guard = match self.open_locked(parsed, remote) {
+            Ok(guard) => guard,
+            Err(error) => return all_fail(error),
+        };
         let repo = &guard.repo;
         let max = self.inner.max_attempts;
+        tracing::debug!(transactions = batch.len(), "committing batch");
         for attempt in 1..=max {
-            let tip = fetch(repo, remote, &parsed)?;
-            let Some(commit) = transaction.commit_onto(repo, tip)? else {
-                tracing::debug!("nothing to commit");
-                return Ok(CommitOutcome {
-                    commit: None,
-                    tip: tip.map(|oid| oid.to_string()),
-                    attempts: attempt - 1,
-                });
+            let tip = match fetch(repo, remote, parsed) {
+                Ok(tip) => tip,
+                Err(error) => return all_fail(error),
             };
-            match push(repo, remote, &parsed, commit)? {
-                PushResult::Pushed => {
-                    set_tracking_ref(repo, &remote.branch, Some(commit))?;
-                    tracing::info!(attempt, commit = %commit, "pushed");
-                    return Ok(CommitOutcome {
-                        commit: Some(commit.to_string()),
-                        tip: Some(commit.to_string()),
-                        attempts: attempt,
-                    });
+            let mut chain = tip;
+            let mut built = Vec::with_capacity(batch.len());
+            for job in batch {
+                let commit = job.transaction.commit_onto(repo, chain);
+                if let Ok(Some(oid)) = commit {
+                    chain = Some(oid);
                 }
-                PushResult::Conflict if attempt < max => {
+                built.push(commit);
+            }
+            if chain == tip {
+                tracing::debug!("nothing to commit");
+                return finish(built, tip, attempt - 1, None);
+            }
+            let Some(new_tip) = chain else {
+                return finish(built, tip, attempt - 1, None);
+            };
+            match push(repo, remote, parsed, new_tip) {
+                Ok(PushResult::Pushed) => {
+                    if let Err(error) = set_tracking_ref(repo, &remote.branch, Some(new_tip)) {
+                        return all_fail(error);
+                    }
+                    tracing::info!(attempt, commit = %new_tip, "pushed");
+                    return finish(built, Some(new_tip), attempt, None);
+                }
+                Ok(PushResult::Conflict) if attempt < max => {
                     tracing::debug!(attempt, "push lost a race; retrying on the new tip");
                     std::thread::sleep(backoff(attempt));
                 }
-                PushResult::Conflict => {}
+                Ok(PushResult::Conflict) => {}
+                Err(error) => return finish(built, tip, attempt, Some(error)),
             }
         }
-        Err(GitError::Conflict {
+        all_fail(GitError::Conflict {
             branch: remote.branch.clone(),
             attempts: max,
         })
     }
 
-    /// Takes this process's turn for the repository, then the file lock shared
-    /// with other processes, and opens (or creates) the bare repository.
-    fn lock(&self, parsed: &ParsedUrl, remote: &Remote) -> Result<Guard, GitError> {
+    fn queue(&self, parsed: &ParsedUrl, remote: &Remote) -> Arc<Queue> {
         let key = cache_key(parsed, &remote.branch);
-        let queue = {
-            let mut queues = self
-                .inner
-                .queues
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            queues.entry(key.clone()).or_default().clone()
-        };
-        let turn = queue.wait_turn();
+        let mut queues = self
+            .inner
+            .queues
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(queues.entry(key).or_default())
+    }
+
+    /// Takes this process's turn for the repository, then opens it locked.
+    fn lock(&self, parsed: &ParsedUrl, remote: &Remote) -> Result<(Turn, Guard), GitError> {
+        let turn = self.queue(parsed, remote).wait_turn();
+        let guard = self.open_locked(parsed, remote)?;
+        Ok((turn, guard))
+    }
+
+    /// Takes the file lock shared with other processes and opens (or creates)
+    /// the bare repository. The caller holds this process's turn.
+    fn open_locked(&self, parsed: &ParsedUrl, remote: &Remote) -> Result<Guard, GitError> {
+        let key = cache_key(parsed, &remote.branch);
         let lock_path = self.inner.dir.join(format!("{key}.lock"));
         let file = File::options()
             .create(true)
@@ -188,11 +228,7 @@ impl RepoCache {
             .map_err(|source| self.cache_error(&key, source))?;
         let repo_path = self.inner.dir.join(format!("{key}.git"));
         let repo = open_or_init(&repo_path)?;
-        Ok(Guard {
-            repo,
-            _file: file,
-            _turn: turn,
-        })
+        Ok(Guard { repo, _file: file })
     }
 
     fn cache_error(&self, key: &str, source: std::io::Error) -> GitError {
@@ -207,45 +243,30 @@ impl RepoCache {
 struct Guard {
     repo: Repository,
     _file: File,
-    _turn: Turn,
 }
 
-/// One repository's in-process queue: writers take turns instead of racing.
-#[derive(Debug, Default)]
-struct Queue {
-    busy: Mutex<bool>,
-    freed: Condvar,
-}
-
-/// This thread's turn on a [`Queue`]; the next waiter goes on drop.
-struct Turn {
-    queue: Arc<Queue>,
-}
-
-impl Queue {
-    fn wait_turn(self: Arc<Self>) -> Turn {
-        let mut busy = self.busy.lock().unwrap_or_else(PoisonError::into_inner);
-        while *busy {
-            busy = self
-                .freed
-                .wait(busy)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        *busy = true;
-        drop(busy);
-        Turn { queue: self }
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        *self
-            .queue
-            .busy
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = false;
-        self.queue.freed.notify_one();
-    }
+/// One outcome per job of a batch: its own commit (if it made one) and the tip
+/// the batch left; a batch-wide error goes to every job that had no error of its own.
+fn finish(
+    built: Vec<Result<Option<Oid>, GitError>>,
+    tip: Option<Oid>,
+    attempts: u32,
+    error: Option<GitError>,
+) -> Vec<Result<CommitOutcome, GitError>> {
+    built
+        .into_iter()
+        .map(|commit| {
+            let commit = commit?;
+            if let Some(error) = &error {
+                return Err(error.duplicate());
+            }
+            Ok(CommitOutcome {
+                commit: commit.map(|oid| oid.to_string()),
+                tip: tip.map(|oid| oid.to_string()),
+                attempts: if commit.is_some() { attempts } else { 0 },
+            })
+        })
+        .collect()
 }
 
 fn parse_redacted(remote: &Remote) -> String {

@@ -145,6 +145,75 @@ impl GitError {
         matches!(self, Self::Invalid { .. })
     }
 
+    /// A copy of this error for every transaction of a batch that failed together
+    /// (the libgit2 and IO sources are rebuilt from their code and message).
+    pub(crate) fn duplicate(&self) -> Self {
+        let git = |e: &git2::Error| git2::Error::new(e.code(), e.class(), e.message());
+        match self {
+            Self::Invalid { field, reason } => Self::Invalid {
+                field,
+                reason: reason.clone(),
+            },
+            Self::Authentication { url, reason } => Self::Authentication {
+                url: url.clone(),
+                reason: reason.clone(),
+            },
+            Self::HostKeyUnknown {
+                host,
+                key_type,
+                hint,
+            } => Self::HostKeyUnknown {
+                host: host.clone(),
+                key_type: key_type.clone(),
+                hint: hint.clone(),
+            },
+            Self::HostKeyMismatch { host, key_type } => Self::HostKeyMismatch {
+                host: host.clone(),
+                key_type: key_type.clone(),
+            },
+            Self::Certificate { url, reason } => Self::Certificate {
+                url: url.clone(),
+                reason: reason.clone(),
+            },
+            Self::Network { url, source } => Self::Network {
+                url: url.clone(),
+                source: git(source),
+            },
+            Self::Rejected { branch, reason } => Self::Rejected {
+                branch: branch.clone(),
+                reason: reason.clone(),
+            },
+            Self::Conflict { branch, attempts } => Self::Conflict {
+                branch: branch.clone(),
+                attempts: *attempts,
+            },
+            Self::BranchNotFound { url, branch } => Self::BranchNotFound {
+                url: url.clone(),
+                branch: branch.clone(),
+            },
+            Self::Signing { reason } => Self::Signing {
+                reason: reason.clone(),
+            },
+            Self::Cache { path, source } => Self::Cache {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Self::Local { operation, source } => Self::Local {
+                operation,
+                source: git(source),
+            },
+            Self::Remote {
+                operation,
+                url,
+                source,
+            } => Self::Remote {
+                operation,
+                url: url.clone(),
+                source: git(source),
+            },
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Self::Invalid {
             field,

@@ -28,6 +28,7 @@
 mod cache;
 mod error;
 mod known_hosts;
+mod queue;
 mod remote;
 mod scan;
 mod session;

@@ -5,7 +5,7 @@ use super::GitError;
 use crate::Sensitive;
 
 /// A branch of a remote repository, with the credentials and trust settings to reach it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {
     /// `http://`, `https://` or `ssh://` URL of the repository.
     pub url: String,
@@ -21,7 +21,7 @@ pub struct Remote {
 }
 
 /// Credentials for a [`Remote`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     /// No credentials (anonymous http(s)).
     None,
@@ -39,7 +39,7 @@ pub enum Auth {
 }
 
 /// SSH credentials and the host keys trusted for the server.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshAuth {
     /// The login user; when `None`, the URL's user, else `git`.
     pub username: Option<String>,
@@ -52,7 +52,7 @@ pub struct SshAuth {
 }
 
 /// How the SSH server's host key is checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKeyPolicy {
     /// The key must be in this known_hosts text.
     KnownHosts(KnownHosts),
