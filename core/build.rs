@@ -42,7 +42,10 @@ fn run() -> Result<(), String> {
     let mut code = String::new();
     let _ = writeln!(code, "/// Flux version of the embedded base manifests.");
     let _ = writeln!(code, "pub const EMBEDDED_VERSION: &str = {version:?};");
-    let _ = writeln!(code, "pub(crate) const EMBEDDED_FILES: &[(&str, &str)] = &[");
+    let _ = writeln!(
+        code,
+        "pub(crate) const EMBEDDED_FILES: &[(&str, &str)] = &["
+    );
     for name in FILES {
         let path = dir.join(name);
         if !path.is_file() {
@@ -54,7 +57,11 @@ fn run() -> Result<(), String> {
         }
         println!("cargo:rerun-if-changed={}", path.display());
         let absolute = fs::canonicalize(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let _ = writeln!(code, "    ({name:?}, include_str!({:?})),", absolute.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            absolute.display().to_string()
+        );
     }
     code.push_str("];\n");
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
@@ -77,9 +84,11 @@ fn manifests_dir() -> Result<PathBuf, String> {
     if fallback.is_dir() {
         return Ok(fallback);
     }
-    Err("no Flux base manifests to embed: set FLUX_MANIFESTS_DIR to a directory holding the \
+    Err(
+        "no Flux base manifests to embed: set FLUX_MANIFESTS_DIR to a directory holding the \
          per-component files of Flux's manifests.tar.gz (source-controller.yaml, rbac.yaml, ...)"
-        .to_string())
+            .to_string(),
+    )
 }
 
 fn embedded_version(dir: &Path) -> Result<String, String> {
@@ -99,7 +108,10 @@ fn embedded_version(dir: &Path) -> Result<String, String> {
     };
     let looks_like_version = version.starts_with('v')
         && version[1..].split('.').count() >= 3
-        && version[1..].chars().next().is_some_and(|c| c.is_ascii_digit());
+        && version[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit());
     if !looks_like_version {
         return Err(format!(
             "cannot tell the Flux version of {}: name the directory after it (v2.9.4) or put it \

@@ -82,20 +82,22 @@ pub async fn download_manifests(spec: &DownloadSpec) -> Result<BaseManifests, Ma
         seconds,
     };
     let fetch = async {
-        let client = reqwest::Client::builder()
-            .build()
-            .map_err(|source| ManifestError::Download {
-                url: shown.clone(),
-                source,
-            })?;
-        let mut response = client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|source| ManifestError::Download {
-                url: shown.clone(),
-                source,
-            })?;
+        let client =
+            reqwest::Client::builder()
+                .build()
+                .map_err(|source| ManifestError::Download {
+                    url: shown.clone(),
+                    source,
+                })?;
+        let mut response =
+            client
+                .get(&url)
+                .send()
+                .await
+                .map_err(|source| ManifestError::Download {
+                    url: shown.clone(),
+                    source,
+                })?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(ManifestError::DownloadStatus {
@@ -107,17 +109,21 @@ pub async fn download_manifests(spec: &DownloadSpec) -> Result<BaseManifests, Ma
             url: shown.clone(),
             limit: spec.max_bytes,
         };
-        if response.content_length().is_some_and(|n| n > spec.max_bytes) {
+        if response
+            .content_length()
+            .is_some_and(|n| n > spec.max_bytes)
+        {
             return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|source| ManifestError::Download {
-                url: shown.clone(),
-                source,
-            })?
+        while let Some(chunk) =
+            response
+                .chunk()
+                .await
+                .map_err(|source| ManifestError::Download {
+                    url: shown.clone(),
+                    source,
+                })?
         {
             if (body.len() + chunk.len()) as u64 > spec.max_bytes {
                 return Err(too_large());

@@ -85,8 +85,8 @@ impl InstallSpec {
     /// Validates every option, returning all the errors found (each names its option).
     pub fn from_options(options: InstallOptions) -> Result<Self, Vec<ManifestError>> {
         let mut errors = Vec::new();
-        let mut components = validate::validate_components(&options.components)
-            .unwrap_or_else(|e| {
+        let mut components =
+            validate::validate_components(&options.components).unwrap_or_else(|e| {
                 errors.extend(e);
                 Vec::new()
             });
@@ -109,7 +109,10 @@ impl InstallSpec {
         check(validate::validate_namespace(&options.namespace));
         check(validate::validate_registry(&options.registry));
         if let Some(secret) = &options.image_pull_secret {
-            check(validate::validate_resource_name("image_pull_secret", secret));
+            check(validate::validate_resource_name(
+                "image_pull_secret",
+                secret,
+            ));
         }
         for key in &options.toleration_keys {
             check(validate::validate_toleration_key(key));
@@ -166,10 +169,7 @@ impl InstallSpec {
 
 /// Renders `gotk-components.yaml` from the base manifests, as Flux's generator does.
 #[tracing::instrument(skip_all, fields(namespace = %spec.namespace, version = %spec.version))]
-pub fn render_install(
-    spec: &InstallSpec,
-    base: &BaseManifests,
-) -> Result<Rendered, ManifestError> {
+pub fn render_install(spec: &InstallSpec, base: &BaseManifests) -> Result<Rendered, ManifestError> {
     let objects = install_objects(spec, base)?;
     let mut text = install_header(spec);
     text.push_str(&write_documents(&objects));
@@ -340,7 +340,11 @@ fn patch_deployment(
     let log = format!("--log-level={}", spec.log_level);
     let mut replacements = match component {
         Component::NotificationController => vec![(0, watch), (1, log)],
-        _ => vec![(0, format!("--events-addr={events_addr}")), (1, watch), (2, log)],
+        _ => vec![
+            (0, format!("--events-addr={events_addr}")),
+            (1, watch),
+            (2, log),
+        ],
     };
     if matches!(
         component,

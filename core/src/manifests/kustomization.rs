@@ -115,7 +115,12 @@ impl Override {
                 })?;
                 Some(ns.clone())
             }
-            Some(_) => return Err(ManifestError::override_field("namespace", "must be a string")),
+            Some(_) => {
+                return Err(ManifestError::override_field(
+                    "namespace",
+                    "must be a string",
+                ))
+            }
         };
         Ok(Self {
             text: text.to_string(),
@@ -150,7 +155,10 @@ fn check_type_meta(root: &Map<String, Value>) -> Result<(), ManifestError> {
     match root.get("kind").and_then(Value::as_str) {
         None if !root.contains_key("kind") => Ok(()),
         Some("Kustomization") => Ok(()),
-        _ => Err(ManifestError::override_field("kind", "must be Kustomization")),
+        _ => Err(ManifestError::override_field(
+            "kind",
+            "must be Kustomization",
+        )),
     }
 }
 
@@ -166,9 +174,9 @@ fn check_resources(resources: Option<&Value>) -> Result<(), ManifestError> {
     };
     let mut names = Vec::new();
     for (i, item) in list.iter().enumerate() {
-        let name = item
-            .as_str()
-            .ok_or_else(|| ManifestError::override_field(format!("resources[{i}]"), "must be a string"))?;
+        let name = item.as_str().ok_or_else(|| {
+            ManifestError::override_field(format!("resources[{i}]"), "must be a string")
+        })?;
         let name = name.trim_start_matches("./");
         if !KUSTOMIZATION_FILES.contains(&name) {
             return Err(ManifestError::UnsupportedOverrideField {
@@ -281,9 +289,14 @@ fn parse_patches(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
                 }
             }
         }
+        // kustomize trims the patch text, which also drops the final newline of a block
+        // scalar that ends it.
         let text = string_field(map, "patch", &field)?
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| ManifestError::override_field(format!("{field}.patch"), "is required"))?;
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ManifestError::override_field(format!("{field}.patch"), "is required")
+            })?;
         let target = map
             .get("target")
             .map(|t| Target::parse(t, &format!("{field}.target")))
@@ -319,10 +332,11 @@ fn parse_patch_body(text: &str, field: &str) -> Result<PatchBody, ManifestError>
     let documents = parse_yaml_stream(text, &what)?;
     if let [Value::Array(_)] = documents.as_slice() {
         let ops = documents.into_iter().next().unwrap_or_default();
-        let patch = serde_json::from_value(ops).map_err(|source| ManifestError::JsonPatchParse {
-            field: format!("{field}.patch"),
-            source,
-        })?;
+        let patch =
+            serde_json::from_value(ops).map_err(|source| ManifestError::JsonPatchParse {
+                field: format!("{field}.patch"),
+                source,
+            })?;
         return Ok(PatchBody::Json(patch));
     }
     if documents.is_empty() || documents.iter().any(|d| !d.is_object()) {
@@ -374,21 +388,25 @@ fn parse_json6902_list(value: Option<&Value>) -> Result<Vec<Patch>, ManifestErro
                 field: format!("{field}.path (write the patch inline with `patch`)"),
             });
         }
-        let text = string_field(map, "patch", &field)?
-            .ok_or_else(|| ManifestError::override_field(format!("{field}.patch"), "is required"))?;
+        let text = string_field(map, "patch", &field)?.ok_or_else(|| {
+            ManifestError::override_field(format!("{field}.patch"), "is required")
+        })?;
         let target = map
             .get("target")
             .map(|t| Target::parse(t, &format!("{field}.target")))
             .transpose()?
-            .ok_or_else(|| ManifestError::override_field(format!("{field}.target"), "is required"))?;
+            .ok_or_else(|| {
+                ManifestError::override_field(format!("{field}.target"), "is required")
+            })?;
         let ops = parse_yaml_stream(&text, &format!("kustomization_override {field}.patch"))?
             .into_iter()
             .next()
             .unwrap_or_default();
-        let patch = serde_json::from_value(ops).map_err(|source| ManifestError::JsonPatchParse {
-            field: format!("{field}.patch"),
-            source,
-        })?;
+        let patch =
+            serde_json::from_value(ops).map_err(|source| ManifestError::JsonPatchParse {
+                field: format!("{field}.patch"),
+                source,
+            })?;
         out.push(Patch {
             field,
             body: PatchBody::Json(patch),

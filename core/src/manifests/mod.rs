@@ -49,8 +49,7 @@ pub use download::{download_manifests, DownloadSpec, DEFAULT_BASE_URL};
 pub use duration::{DurationError, GoDuration};
 pub use error::ManifestError;
 pub use install::{
-    install_header, install_objects, render_install, InstallOptions, InstallSpec,
-    GENERATED_NOTICE,
+    install_header, install_objects, render_install, InstallOptions, InstallSpec, GENERATED_NOTICE,
 };
 pub use kustomization::{default_kustomization, Override, KUSTOMIZATION_FILES};
 pub use object::ObjectRef;

@@ -183,8 +183,7 @@ fn validate_git_ref(git_ref: &GitRef) -> Result<(), ManifestError> {
         return Err(ManifestError::invalid(option, value, "must not be empty"));
     }
     if let GitRef::Commit(sha) = git_ref {
-        if !(sha.len() == 40 || sha.len() == 64) || !sha.chars().all(|c| c.is_ascii_hexdigit())
-        {
+        if !(sha.len() == 40 || sha.len() == 64) || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(ManifestError::invalid(
                 option,
                 value,

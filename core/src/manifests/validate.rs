@@ -11,7 +11,10 @@ use super::component::Component;
 use super::duration::GoDuration;
 use super::ManifestError;
 
-#[expect(clippy::unwrap_used, reason = "constant patterns, covered by the tests")]
+#[expect(
+    clippy::unwrap_used,
+    reason = "constant patterns, covered by the tests"
+)]
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap()
 }
@@ -20,13 +23,12 @@ static VERSION: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 });
 static DNS_LABEL: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"));
-static DNS_SUBDOMAIN: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+static DNS_SUBDOMAIN: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"));
+static TOLERATION_KEY: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9]([A-Za-z0-9._-]*)$"));
+static REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*$")
 });
-static TOLERATION_KEY: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[A-Za-z0-9]([A-Za-z0-9._-]*)$"));
-static REGISTRY: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*$"));
 
 /// The log levels the controllers accept.
 pub const LOG_LEVELS: [&str; 3] = ["info", "debug", "error"];
@@ -216,8 +218,8 @@ mod tests {
 
     #[test]
     fn validate_components_unknown_and_missing_are_all_reported() {
-        let errs = validate_components(&strings(&["source-controller", "foo-controller"]))
-            .unwrap_err();
+        let errs =
+            validate_components(&strings(&["source-controller", "foo-controller"])).unwrap_err();
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         assert_eq!(errs.len(), 2, "{text:?}");
         assert!(text[0].contains("invalid components \"foo-controller\""));
@@ -232,7 +234,10 @@ mod tests {
         assert_eq!(
             validate_components_extra(&strings(&["source-watcher", "image-reflector-controller"]))
                 .unwrap(),
-            vec![Component::ImageReflectorController, Component::SourceWatcher]
+            vec![
+                Component::ImageReflectorController,
+                Component::SourceWatcher
+            ]
         );
     }
 
@@ -241,7 +246,9 @@ mod tests {
         for ok in ["latest", "v2.9.4", "v2.10.0-rc.1", "v1.0.0+build.1"] {
             validate_version(ok).unwrap();
         }
-        for bad in ["2.9.4", "v2.9", "vlatest", "latest2", "v2.9.4 ", "v02.9.4", ""] {
+        for bad in [
+            "2.9.4", "v2.9", "vlatest", "latest2", "v2.9.4 ", "v02.9.4", "",
+        ] {
             let e = validate_version(bad).unwrap_err();
             assert_eq!(e.option(), Some("version"), "{bad}");
         }
@@ -252,7 +259,10 @@ mod tests {
         validate_namespace("flux-system").unwrap();
         validate_namespace(&"a".repeat(63)).unwrap();
         for bad in ["Flux", "-a", "a-", "a.b", "", &"a".repeat(64)] {
-            assert_eq!(validate_namespace(bad).unwrap_err().option(), Some("namespace"));
+            assert_eq!(
+                validate_namespace(bad).unwrap_err().option(),
+                Some("namespace")
+            );
         }
     }
 
@@ -268,16 +278,25 @@ mod tests {
         validate_toleration_key("node.kubernetes.io/x").unwrap_err();
         validate_toleration_key("Key_1.a-b").unwrap();
         validate_log_level("debug").unwrap();
-        assert_eq!(validate_log_level("trace").unwrap_err().option(), Some("log_level"));
+        assert_eq!(
+            validate_log_level("trace").unwrap_err().option(),
+            Some("log_level")
+        );
         validate_registry("ghcr.io/fluxcd").unwrap();
         validate_registry("localhost:5000/a/b").unwrap();
         validate_registry("").unwrap();
         for bad in ["https://ghcr.io/fluxcd", "ghcr.io/fluxcd/", "a b"] {
-            assert_eq!(validate_registry(bad).unwrap_err().option(), Some("registry"));
+            assert_eq!(
+                validate_registry(bad).unwrap_err().option(),
+                Some("registry")
+            );
         }
         validate_cluster_domain("cluster.local").unwrap();
         validate_cluster_domain("Cluster Local").unwrap_err();
-        assert_eq!(validate_interval("interval", "1m").unwrap().to_string(), "1m0s");
+        assert_eq!(
+            validate_interval("interval", "1m").unwrap().to_string(),
+            "1m0s"
+        );
         assert_eq!(
             validate_interval("interval", "0s").unwrap_err().option(),
             Some("interval")

@@ -33,20 +33,37 @@ const fn spec(
 const TEMPLATE: &str = "spec/template/metadata/labels";
 
 /// `labels` without options: metadata only.
-pub(crate) const METADATA_LABELS: &[FieldSpec] =
-    &[spec(None, None, None, "metadata/labels", true)];
+pub(crate) const METADATA_LABELS: &[FieldSpec] = &[spec(None, None, None, "metadata/labels", true)];
 
 /// `labels` with `includeTemplates`: metadata and pod templates.
 pub(crate) const TEMPLATE_LABELS: &[FieldSpec] = &[
     spec(None, None, None, "metadata/labels", true),
-    spec(None, Some("v1"), Some("ReplicationController"), TEMPLATE, true),
+    spec(
+        None,
+        Some("v1"),
+        Some("ReplicationController"),
+        TEMPLATE,
+        true,
+    ),
     spec(None, None, Some("Deployment"), TEMPLATE, true),
     spec(None, None, Some("ReplicaSet"), TEMPLATE, true),
     spec(None, None, Some("DaemonSet"), TEMPLATE, true),
     spec(Some("apps"), None, Some("StatefulSet"), TEMPLATE, true),
     spec(Some("batch"), None, Some("Job"), TEMPLATE, true),
-    spec(Some("batch"), None, Some("CronJob"), "spec/jobTemplate/metadata/labels", true),
-    spec(Some("batch"), None, Some("CronJob"), "spec/jobTemplate/spec/template/metadata/labels", true),
+    spec(
+        Some("batch"),
+        None,
+        Some("CronJob"),
+        "spec/jobTemplate/metadata/labels",
+        true,
+    ),
+    spec(
+        Some("batch"),
+        None,
+        Some("CronJob"),
+        "spec/jobTemplate/spec/template/metadata/labels",
+        true,
+    ),
 ];
 
 const AFFINITY: [&str; 5] = [
@@ -60,37 +77,127 @@ const AFFINITY: [&str; 5] = [
 /// `commonLabels` and `labels` with `includeSelectors`: metadata, templates and selectors.
 pub(crate) const COMMON_LABELS: &[FieldSpec] = &[
     spec(None, Some("v1"), Some("Service"), "spec/selector", true),
-    spec(None, Some("v1"), Some("ReplicationController"), "spec/selector", true),
-    spec(None, None, Some("Deployment"), "spec/selector/matchLabels", true),
+    spec(
+        None,
+        Some("v1"),
+        Some("ReplicationController"),
+        "spec/selector",
+        true,
+    ),
+    spec(
+        None,
+        None,
+        Some("Deployment"),
+        "spec/selector/matchLabels",
+        true,
+    ),
     spec(Some("apps"), None, Some("Deployment"), AFFINITY[0], false),
     spec(Some("apps"), None, Some("Deployment"), AFFINITY[1], false),
     spec(Some("apps"), None, Some("Deployment"), AFFINITY[2], false),
     spec(Some("apps"), None, Some("Deployment"), AFFINITY[3], false),
     spec(Some("apps"), None, Some("Deployment"), AFFINITY[4], false),
-    spec(None, None, Some("ReplicaSet"), "spec/selector/matchLabels", true),
-    spec(None, None, Some("DaemonSet"), "spec/selector/matchLabels", true),
-    spec(Some("apps"), None, Some("StatefulSet"), "spec/selector/matchLabels", true),
+    spec(
+        None,
+        None,
+        Some("ReplicaSet"),
+        "spec/selector/matchLabels",
+        true,
+    ),
+    spec(
+        None,
+        None,
+        Some("DaemonSet"),
+        "spec/selector/matchLabels",
+        true,
+    ),
+    spec(
+        Some("apps"),
+        None,
+        Some("StatefulSet"),
+        "spec/selector/matchLabels",
+        true,
+    ),
     spec(Some("apps"), None, Some("StatefulSet"), AFFINITY[0], false),
     spec(Some("apps"), None, Some("StatefulSet"), AFFINITY[1], false),
     spec(Some("apps"), None, Some("StatefulSet"), AFFINITY[2], false),
     spec(Some("apps"), None, Some("StatefulSet"), AFFINITY[3], false),
     spec(Some("apps"), None, Some("StatefulSet"), AFFINITY[4], false),
-    spec(Some("batch"), None, Some("Job"), "spec/selector/matchLabels", false),
-    spec(Some("batch"), None, Some("CronJob"), "spec/jobTemplate/spec/selector/matchLabels", false),
-    spec(Some("policy"), None, Some("PodDisruptionBudget"), "spec/selector/matchLabels", false),
-    spec(Some("networking.k8s.io"), None, Some("NetworkPolicy"), "spec/podSelector/matchLabels", false),
-    spec(Some("networking.k8s.io"), None, Some("NetworkPolicy"), "spec/ingress/from/podSelector/matchLabels", false),
-    spec(Some("networking.k8s.io"), None, Some("NetworkPolicy"), "spec/egress/to/podSelector/matchLabels", false),
+    spec(
+        Some("batch"),
+        None,
+        Some("Job"),
+        "spec/selector/matchLabels",
+        false,
+    ),
+    spec(
+        Some("batch"),
+        None,
+        Some("CronJob"),
+        "spec/jobTemplate/spec/selector/matchLabels",
+        false,
+    ),
+    spec(
+        Some("policy"),
+        None,
+        Some("PodDisruptionBudget"),
+        "spec/selector/matchLabels",
+        false,
+    ),
+    spec(
+        Some("networking.k8s.io"),
+        None,
+        Some("NetworkPolicy"),
+        "spec/podSelector/matchLabels",
+        false,
+    ),
+    spec(
+        Some("networking.k8s.io"),
+        None,
+        Some("NetworkPolicy"),
+        "spec/ingress/from/podSelector/matchLabels",
+        false,
+    ),
+    spec(
+        Some("networking.k8s.io"),
+        None,
+        Some("NetworkPolicy"),
+        "spec/egress/to/podSelector/matchLabels",
+        false,
+    ),
     spec(None, None, None, "metadata/labels", true),
-    spec(None, Some("v1"), Some("ReplicationController"), TEMPLATE, true),
+    spec(
+        None,
+        Some("v1"),
+        Some("ReplicationController"),
+        TEMPLATE,
+        true,
+    ),
     spec(None, None, Some("Deployment"), TEMPLATE, true),
     spec(None, None, Some("ReplicaSet"), TEMPLATE, true),
     spec(None, None, Some("DaemonSet"), TEMPLATE, true),
     spec(Some("apps"), None, Some("StatefulSet"), TEMPLATE, true),
     spec(Some("batch"), None, Some("Job"), TEMPLATE, true),
-    spec(Some("batch"), None, Some("CronJob"), "spec/jobTemplate/metadata/labels", true),
-    spec(Some("batch"), None, Some("CronJob"), "spec/jobTemplate/spec/template/metadata/labels", true),
-    spec(Some("apps"), None, Some("StatefulSet"), "spec/volumeClaimTemplates[]/metadata/labels", true),
+    spec(
+        Some("batch"),
+        None,
+        Some("CronJob"),
+        "spec/jobTemplate/metadata/labels",
+        true,
+    ),
+    spec(
+        Some("batch"),
+        None,
+        Some("CronJob"),
+        "spec/jobTemplate/spec/template/metadata/labels",
+        true,
+    ),
+    spec(
+        Some("apps"),
+        None,
+        Some("StatefulSet"),
+        "spec/volumeClaimTemplates[]/metadata/labels",
+        true,
+    ),
 ];
 
 const TEMPLATE_ANNOTATIONS: &str = "spec/template/metadata/annotations";
@@ -98,14 +205,32 @@ const TEMPLATE_ANNOTATIONS: &str = "spec/template/metadata/annotations";
 /// `commonAnnotations`.
 pub(crate) const COMMON_ANNOTATIONS: &[FieldSpec] = &[
     spec(None, None, None, "metadata/annotations", true),
-    spec(None, Some("v1"), Some("ReplicationController"), TEMPLATE_ANNOTATIONS, true),
+    spec(
+        None,
+        Some("v1"),
+        Some("ReplicationController"),
+        TEMPLATE_ANNOTATIONS,
+        true,
+    ),
     spec(None, None, Some("Deployment"), TEMPLATE_ANNOTATIONS, true),
     spec(None, None, Some("ReplicaSet"), TEMPLATE_ANNOTATIONS, true),
     spec(None, None, Some("DaemonSet"), TEMPLATE_ANNOTATIONS, true),
     spec(None, None, Some("StatefulSet"), TEMPLATE_ANNOTATIONS, true),
     spec(Some("batch"), None, Some("Job"), TEMPLATE_ANNOTATIONS, true),
-    spec(Some("batch"), None, Some("CronJob"), "spec/jobTemplate/metadata/annotations", true),
-    spec(Some("batch"), None, Some("CronJob"), "spec/jobTemplate/spec/template/metadata/annotations", true),
+    spec(
+        Some("batch"),
+        None,
+        Some("CronJob"),
+        "spec/jobTemplate/metadata/annotations",
+        true,
+    ),
+    spec(
+        Some("batch"),
+        None,
+        Some("CronJob"),
+        "spec/jobTemplate/spec/template/metadata/annotations",
+        true,
+    ),
 ];
 
 impl FieldSpec {
@@ -117,7 +242,11 @@ impl FieldSpec {
 }
 
 /// Adds `pairs` to the string maps at every applicable field spec of every resource.
-pub(crate) fn add_pairs(resources: &mut [Resource], specs: &[FieldSpec], pairs: &[(String, String)]) {
+pub(crate) fn add_pairs(
+    resources: &mut [Resource],
+    specs: &[FieldSpec],
+    pairs: &[(String, String)],
+) {
     if pairs.is_empty() {
         return;
     }
@@ -141,7 +270,12 @@ pub(crate) fn add_pairs(resources: &mut [Resource], specs: &[FieldSpec], pairs: 
 }
 
 /// Walks `path` (through sequences) and calls `f` on the mapping at its end.
-fn visit(value: &mut Value, path: &[&str], create: bool, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+fn visit(
+    value: &mut Value,
+    path: &[&str],
+    create: bool,
+    f: &mut dyn FnMut(&mut Map<String, Value>),
+) {
     if let Value::Array(items) = value {
         for item in items {
             visit(item, path, create, f);

@@ -32,8 +32,12 @@ pub(crate) fn apply_image_rule(resources: &mut [Resource], rule: &ImageRule) {
             };
             for container in containers {
                 if let Some(Value::String(image)) = container.get_mut("image") {
-                    if pattern.is_match(image) {
-                        *image = rewrite(image, rule);
+                    // kustomize v5 runs each image rule twice over the same fields, which
+                    // shows only with `tagSuffix` (added twice); mirror it.
+                    for _ in 0..2 {
+                        if pattern.is_match(image) {
+                            *image = rewrite(image, rule);
+                        }
                     }
                 }
             }

@@ -99,7 +99,11 @@ pub fn apply_override(objects: Vec<Value>, over: &Override) -> Result<Vec<Value>
         };
         field_specs::add_pairs(&mut resources, specs, &set.pairs);
     }
-    field_specs::add_pairs(&mut resources, field_specs::COMMON_LABELS, &over.common_labels);
+    field_specs::add_pairs(
+        &mut resources,
+        field_specs::COMMON_LABELS,
+        &over.common_labels,
+    );
     field_specs::add_pairs(
         &mut resources,
         field_specs::COMMON_ANNOTATIONS,
@@ -110,6 +114,9 @@ pub fn apply_override(objects: Vec<Value>, over: &Override) -> Result<Vec<Value>
     }
     for rule in &over.images {
         images::apply_image_rule(&mut resources, rule);
+    }
+    if over.namespace.is_some() {
+        namespace::follow_service_accounts(&mut resources);
     }
     tracing::debug!(objects = resources.len(), "applied kustomization override");
     Ok(resources.into_iter().map(|r| r.value).collect())

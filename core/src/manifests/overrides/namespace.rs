@@ -55,3 +55,57 @@ pub(crate) fn set_namespace(resources: &mut [Resource], ns: &str) {
         }
     }
 }
+
+/// kustomize's name-reference fix-up for ServiceAccount subjects of (Cluster)RoleBindings:
+/// a subject that names a ServiceAccount of the set, in the namespace that account was
+/// loaded with, follows the account to its current namespace.
+pub(crate) fn follow_service_accounts(resources: &mut [Resource]) {
+    let moved: Vec<(String, String, String)> = resources
+        .iter()
+        .filter(|r| r.value.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
+        .filter(|r| r.value.get("apiVersion").and_then(Value::as_str) == Some("v1"))
+        .map(|r| {
+            let id = r.current_id();
+            (
+                r.original_name.clone(),
+                r.original_namespace.clone(),
+                id.namespace,
+            )
+        })
+        .filter(|(_, before, after)| before != after)
+        .collect();
+    if moved.is_empty() {
+        return;
+    }
+    for resource in resources {
+        let id = resource.current_id();
+        if id.group != "rbac.authorization.k8s.io"
+            || !matches!(id.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
+        {
+            continue;
+        }
+        let Some(Value::Array(subjects)) = resource.value.get_mut("subjects") else {
+            continue;
+        };
+        for subject in subjects {
+            if subject.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+                continue;
+            }
+            let name = subject
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let namespace = subject
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if let Some((_, _, after)) = moved
+                .iter()
+                .find(|(n, before, _)| n == name && before == namespace)
+            {
+                let after = after.clone();
+                ensure_map(subject, &[]).insert("namespace".into(), Value::from(after));
+            }
+        }
+    }
+}

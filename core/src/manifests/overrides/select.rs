@@ -68,14 +68,21 @@ impl Target {
             }
         };
         let namespace_ok = matches(&self.namespace, &effective_namespace(&id.namespace))
-            || matches(&self.namespace, &effective_namespace(&resource.original_namespace));
-        let name_ok =
-            matches(&self.name, &id.name) || matches(&self.name, &resource.original_name);
+            || matches(
+                &self.namespace,
+                &effective_namespace(&resource.original_namespace),
+            );
+        let name_ok = matches(&self.name, &id.name) || matches(&self.name, &resource.original_name);
         let gvk_ok = matches(&self.group, &id.group)
             && matches(&self.version, &id.version)
             && matches(&self.kind, &id.kind);
         let labels_ok = self.labels.as_ref().is_none_or(|s| {
-            s.matches(resource.value.pointer("/metadata/labels").and_then(Value::as_object))
+            s.matches(
+                resource
+                    .value
+                    .pointer("/metadata/labels")
+                    .and_then(Value::as_object),
+            )
         });
         let annotations_ok = self.annotations.as_ref().is_none_or(|s| {
             s.matches(

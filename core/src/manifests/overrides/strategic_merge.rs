@@ -64,7 +64,11 @@ impl Schema {
         // Built-in groups have kustomize's OpenAPI schema; custom resources have none.
         let builtin = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
         let pod_spec: &'static [&'static str] = match kind {
-            "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet" | "Job"
+            "Deployment"
+            | "DaemonSet"
+            | "StatefulSet"
+            | "ReplicaSet"
+            | "Job"
             | "ReplicationController" => &["spec", "template", "spec"],
             "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
             "Pod" => &["spec"],
@@ -104,9 +108,7 @@ impl Schema {
                 ListMerge::Keys(&["name"])
             }
             ["hostAliases"] => ListMerge::Keys(&["ip"]),
-            ["topologySpreadConstraints"] => {
-                ListMerge::Keys(&["topologyKey", "whenUnsatisfiable"])
-            }
+            ["topologySpreadConstraints"] => ListMerge::Keys(&["topologyKey", "whenUnsatisfiable"]),
             ["containers" | "initContainers" | "ephemeralContainers", field] => match *field {
                 "env" => ListMerge::Keys(&["name"]),
                 "ports" => ListMerge::Keys(&["containerPort", "protocol"]),
@@ -170,7 +172,12 @@ fn merge_map(
 }
 
 /// Merges a patch sequence into `dest`; returns true when the patch deletes the sequence.
-fn merge_list(dest: &mut Vec<Value>, patch: &[Value], schema: &Schema, path: &mut Vec<String>) -> bool {
+fn merge_list(
+    dest: &mut Vec<Value>,
+    patch: &[Value],
+    schema: &Schema,
+    path: &mut Vec<String>,
+) -> bool {
     let keys = match schema.list_merge(path) {
         ListMerge::Replace => {
             *dest = patch.iter().map(clean).collect();
@@ -202,6 +209,9 @@ fn merge_list(dest: &mut Vec<Value>, patch: &[Value], schema: &Schema, path: &mu
             .map(clean)
             .collect();
         return false;
+    }
+    if keys.len() > 1 {
+        return merge_multi_key_list(dest, patch, keys, schema, path);
     }
     let mut used = vec![false; dest.len()];
     let mut out = Vec::with_capacity(dest.len() + patch.len());
@@ -236,6 +246,99 @@ fn merge_list(dest: &mut Vec<Value>, patch: &[Value], schema: &Schema, path: &mu
     false
 }
 
+/// Sequences merged on several keys (ports on port and protocol), as kyaml does them:
+/// elements are identified by the tuple of the keys set anywhere in either sequence, a
+/// patch element lacking one of them pairs with the object's element that has it (and then
+/// contributes nothing), new elements come first and the object's elements keep their
+/// order after them.
+fn merge_multi_key_list(
+    dest: &mut Vec<Value>,
+    patch: &[Value],
+    keys: &[&str],
+    schema: &Schema,
+    path: &mut Vec<String>,
+) -> bool {
+    let text = |e: &Value, k: &str| e.get(k).map(scalar_text).unwrap_or_default();
+    let valid: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| dest.iter().chain(patch).any(|e| !text(e, k).is_empty()))
+        .collect();
+    let valid = if valid.is_empty() {
+        keys.to_vec()
+    } else {
+        valid
+    };
+    let tuple = |e: &Value| -> Vec<String> { valid.iter().map(|k| text(e, k)).collect() };
+    let mut values: Vec<Vec<String>> = Vec::new();
+    for element in patch.iter().chain(dest.iter()) {
+        let t = tuple(element);
+        if t.iter().any(|v| !v.is_empty()) && !values.contains(&t) {
+            values.push(t);
+        }
+    }
+    for i in 0..values.len() {
+        for j in 0..values.len() {
+            if let Some(merged) = wildcard_match(&values[i], &values[j]) {
+                values[i] = merged.clone();
+                values[j] = merged;
+            }
+        }
+    }
+    let mut unique: Vec<Vec<String>> = Vec::new();
+    for t in values {
+        if !unique.contains(&t) {
+            unique.push(t);
+        }
+    }
+    let mut kept: Vec<Option<Value>> = dest.iter().cloned().map(Some).collect();
+    let mut added = Vec::new();
+    for t in &unique {
+        let in_dest = dest.iter().position(|e| &tuple(e) == t);
+        let in_patch = patch.iter().find(|e| &tuple(e) == t);
+        let deletes = in_patch
+            .and_then(Value::as_object)
+            .is_some_and(|m| directive(m) == Some("delete"));
+        match (in_dest, in_patch) {
+            (Some(j), Some(_)) if deletes => kept[j] = None,
+            (Some(j), Some(Value::Object(p))) => {
+                if let Some(Value::Object(m)) = kept[j].as_mut() {
+                    if merge_map(m, p, schema, path) {
+                        kept[j] = None;
+                    }
+                }
+            }
+            (None, Some(element)) if !deletes => added.push(clean(element)),
+            _ => {}
+        }
+    }
+    added.extend(kept.into_iter().flatten());
+    *dest = added;
+    false
+}
+
+/// kyaml's pairing of key tuples: equal where both are set, at least one position equal.
+fn wildcard_match(a: &[String], b: &[String]) -> Option<Vec<String>> {
+    if a.len() != b.len() {
+        return None;
+    }
+    let mut common = false;
+    let mut out = Vec::with_capacity(a.len());
+    for (x, y) in a.iter().zip(b) {
+        if x == y {
+            common = true;
+            out.push(x.clone());
+        } else if !x.is_empty() && !y.is_empty() {
+            return None;
+        } else if x.is_empty() {
+            out.push(y.clone());
+        } else {
+            out.push(x.clone());
+        }
+    }
+    common.then_some(out)
+}
+
 /// Two elements are the same when every merge key both set is equal, and at least one is.
 fn same_element(a: &Value, b: &Value, keys: &[&str]) -> bool {
     let mut common = false;
@@ -267,10 +370,7 @@ fn clean(value: &Value) -> Value {
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .filter(|v| {
-                    v.as_object()
-                        .is_none_or(|m| directive(m) != Some("delete"))
-                })
+                .filter(|v| v.as_object().is_none_or(|m| directive(m) != Some("delete")))
                 .map(clean)
                 .collect(),
         ),
