@@ -1,5 +1,11 @@
 //! Install and sync renders against Flux's own output.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers fail the test on a broken fixture"
+)]
+
 use std::path::PathBuf;
 
 use flux_core::manifests::{

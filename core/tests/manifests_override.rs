@@ -5,6 +5,12 @@
 //! `kubectl kustomize`, and compares its objects with [`apply_override`]'s, key for key.
 //! kustomize re-sorts objects, so they are compared by identity.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers fail the test on a broken fixture"
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
