@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod git;
+pub mod manifests;
 pub mod sensitive;
 
 pub use sensitive::Sensitive;
