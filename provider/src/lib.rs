@@ -3,6 +3,8 @@
 //! calls core, and maps the outcome back to state and diagnostics.
 
 pub mod config;
+pub mod data_sources;
+pub mod diagnostics;
 
 use std::sync::Arc;
 
@@ -62,6 +64,9 @@ impl Provider for FluxProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {
-        Vec::new()
+        vec![
+            Arc::new(data_sources::InstallDataSource),
+            Arc::new(data_sources::SyncDataSource),
+        ]
     }
 }
