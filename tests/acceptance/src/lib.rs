@@ -1,2 +1,3 @@
 //! The acceptance-test harness: starts or reuses the test environment and drives the
 //! real Terraform CLIs against the built provider.
+pub mod env;
