@@ -788,7 +788,7 @@ def cmd_supervise(args):
                 restarts[c] = restarts.get(c, 0) + 1
                 log(f"{c} exited with {proc.returncode}")
                 procs[c] = None
-            needed = crds["source-controller"] + crds[c]
+            needed = sorted(set(crds["source-controller"] + crds[c]))
             try:
                 missing = [n for n in needed if not kube.crd_established(n)]
             except Exception:  # noqa: BLE001

@@ -132,10 +132,30 @@ build_flux_controller() {
   module_copy "github.com/fluxcd/$name" "$ver" "$d"
   cd "$d"
   go mod edit -dropreplace "github.com/fluxcd/$name/api"
+  fallback_unavailable_replaces "$name"
   nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/$name" .
   # Keep the CRDs of exactly this build next to the binary.
   mkdir -p "$BIN/crds/$name"
   cp config/crd/bases/*.yaml "$BIN/crds/$name/"
+}
+
+# A replace whose target the module proxy refuses (403) cannot be honoured:
+# fall back to the upstream module it forks, and say so next to the binary.
+# Seen: helm-controller's helm.sh/helm/v4 => github.com/fluxcd/helm/v4 v4.2.4-flux.1.
+fallback_unavailable_replaces() {
+  local name=$1 old new
+  rm -f "$BIN/$name.NOTE"
+  go mod edit -json | python3 -c '
+import json, sys
+for r in json.load(sys.stdin).get("Replace") or []:
+    if r["New"].get("Version"):
+        print(r["Old"]["Path"], r["New"]["Path"] + "@" + r["New"]["Version"])
+' | while read -r old new; do
+    if ! GOFLAGS= go mod download "$new" >/dev/null 2>&1; then
+      go mod edit -dropreplace "$old"
+      echo "$name: replace $old => $new is not available from the module proxy; built against $old as required by go.mod" | tee -a "$BIN/$name.NOTE" >&2
+    fi
+  done
 }
 
 build_tofu() {
@@ -210,8 +230,12 @@ pids=()
 for ((lane = 0; lane < JOBS; lane++)); do
   (
     rc=0
+    # Not "build_target || rc=1": inside a || list bash ignores set -e, also in
+    # the subshell that runs the build, so failed steps would go unnoticed.
+    set +e
     for ((i = lane; i < ${#targets[@]}; i += JOBS)); do
-      build_target "${targets[$i]}" || rc=1
+      build_target "${targets[$i]}"
+      [ $? -eq 0 ] || rc=1
     done
     exit $rc
   ) &
