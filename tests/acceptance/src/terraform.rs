@@ -1,6 +1,10 @@
 //! A typed driver for the real Terraform CLIs, running the provider built from this
 //! workspace through a CLI configuration with `dev_overrides` (no `init`), one work
 //! directory per test.
+#![expect(
+    clippy::panic,
+    reason = "test harness: a step that cannot run fails the calling test with its reason"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -81,7 +85,10 @@ impl Terraform {
         Workdir {
             dir,
             terraform: self.clone(),
-            env: vec![("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string())],
+            env: vec![(
+                "TF_CLI_CONFIG_FILE".into(),
+                cli_config.display().to_string(),
+            )],
         }
     }
 }
@@ -89,7 +96,11 @@ impl Terraform {
 /// Where `terraform.sh` installed the CLIs, if it did.
 fn installed_dir() -> Option<PathBuf> {
     let script = workspace_root().join("tests/acceptance/env/build/terraform.sh");
-    let out = Command::new("bash").arg(script).arg("--installed").output().ok()?;
+    let out = Command::new("bash")
+        .arg(script)
+        .arg("--installed")
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -149,6 +160,12 @@ impl Output {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
+    /// Both streams with every run of whitespace folded to one space, for asserting
+    /// on messages that Terraform wraps at 78 columns.
+    pub fn flat(&self) -> String {
+        self.all().split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     /// Panics with the output unless the command succeeded.
     pub fn success(self) -> Self {
         assert_eq!(self.code, 0, "terraform failed:\n{}", self.all());
@@ -157,7 +174,12 @@ impl Output {
 
     /// Panics with the output unless the command failed.
     pub fn failure(self) -> Self {
-        assert_ne!(self.code, 0, "terraform unexpectedly succeeded:\n{}", self.all());
+        assert_ne!(
+            self.code,
+            0,
+            "terraform unexpectedly succeeded:\n{}",
+            self.all()
+        );
         self
     }
 }
@@ -199,7 +221,10 @@ impl Workdir {
         cmd.arg(command);
         if *command != "version" && *command != "output" && *command != "state" {
             cmd.arg("-no-color");
-            if matches!(*command, "plan" | "apply" | "destroy" | "import" | "refresh") {
+            if matches!(
+                *command,
+                "plan" | "apply" | "destroy" | "import" | "refresh"
+            ) {
                 cmd.arg("-input=false");
             }
         }
