@@ -291,3 +291,15 @@ fn apply_override_patch_without_a_match_names_the_patch() {
         "{err}"
     );
 }
+
+#[test]
+fn override_patch_with_invalid_yaml_names_the_patch() {
+    let err = parse_err(&format!(
+        "{RESOURCES}patches:\n- patch: \"kind: [unclosed\"\n  target: {{kind: Deployment}}\n"
+    ));
+    assert_eq!(
+        err.to_string(),
+        "kustomization_override patches[0].patch is not valid YAML"
+    );
+    assert_eq!(err.option(), Some("kustomization_override"));
+}
