@@ -168,14 +168,56 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
         write_double_quoted(out, s);
     } else if !plain_ok(s) {
         if s.chars().all(|c| !c.is_control()) {
-            out.push('\'');
-            out.push_str(&s.replace('\'', "''"));
-            out.push('\'');
+            write_breakable(out, s, level, !is_key, true);
         } else {
             write_double_quoted(out, s);
         }
     } else {
-        out.push_str(s);
+        write_breakable(out, s, level, !is_key, false);
+    }
+}
+
+/// go-yaml's width: a plain or single-quoted scalar breaks at a single space once the line
+/// is past this column.
+const BEST_WIDTH: usize = 80;
+
+/// Writes a plain or single-quoted scalar, folding long lines as go-yaml (and so kustomize
+/// and Flux) does; continuation lines are indented to `level`.
+fn write_breakable(out: &mut String, s: &str, level: usize, allow_breaks: bool, quoted: bool) {
+    let line_start = out.rfind('\n').map_or(0, |i| i + 1);
+    let mut column = out[line_start..].chars().count();
+    if quoted {
+        out.push('\'');
+        column += 1;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut spaces = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let inner = i > 0 && i + 1 < chars.len();
+            let next_is_space = chars.get(i + 1) == Some(&' ');
+            if allow_breaks && !spaces && column > BEST_WIDTH && inner && !next_is_space {
+                out.push('\n');
+                indent(out, level);
+                column = level;
+            } else {
+                out.push(' ');
+                column += 1;
+            }
+            spaces = true;
+        } else {
+            if quoted && c == '\'' {
+                out.push_str("''");
+                column += 2;
+            } else {
+                out.push(c);
+                column += 1;
+            }
+            spaces = false;
+        }
+    }
+    if quoted {
+        out.push('\'');
     }
 }
 
@@ -315,6 +357,16 @@ mod tests {
             "nested": {"list": [{"k": 1, "l": [1, [2, 3]]}, []], "empty": {}},
             "n": null, "f": 1.25, "b": false
         });
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    #[test]
+    fn write_documents_long_strings_fold_and_read_back_equal() {
+        let long = "word ".repeat(40).trim_end().to_string();
+        let quoted = format!("'{long}' and a: colon {long}");
+        let v = json!({"spec": {"items": [{"message": long, "rule": quoted}], "k": long}});
+        let text = write_documents(std::slice::from_ref(&v));
+        assert!(text.lines().all(|l| l.len() < 100), "{text}");
         assert_eq!(roundtrip(&v), v);
     }
 
