@@ -185,6 +185,20 @@ const BEST_WIDTH: usize = 80;
 /// and Flux) does; continuation lines are indented to `level`.
 fn write_breakable(out: &mut String, s: &str, level: usize, allow_breaks: bool, quoted: bool) {
     let line_start = out.rfind('\n').map_or(0, |i| i + 1);
+    // Bytes bound characters from above, so a short line needs no counting.
+    let line_bytes = out.len() - line_start;
+    let extra = if quoted { s.matches('\'').count() + 2 } else { 0 };
+    // Short scalars (and keys, which never break) cannot reach the width: write them whole.
+    if !allow_breaks || line_bytes + s.len() + extra <= BEST_WIDTH {
+        if quoted {
+            out.push('\'');
+            out.push_str(&s.replace('\'', "''"));
+            out.push('\'');
+        } else {
+            out.push_str(s);
+        }
+        return;
+    }
     let mut column = out[line_start..].chars().count();
     if quoted {
         out.push('\'');
