@@ -187,7 +187,11 @@ fn write_breakable(out: &mut String, s: &str, level: usize, allow_breaks: bool, 
     let line_start = out.rfind('\n').map_or(0, |i| i + 1);
     // Bytes bound characters from above, so a short line needs no counting.
     let line_bytes = out.len() - line_start;
-    let extra = if quoted { s.matches('\'').count() + 2 } else { 0 };
+    let extra = if quoted {
+        s.matches('\'').count() + 2
+    } else {
+        0
+    };
     // Short scalars (and keys, which never break) cannot reach the width: write them whole.
     if !allow_breaks || line_bytes + s.len() + extra <= BEST_WIDTH {
         if quoted {
@@ -286,14 +290,18 @@ fn write_double_quoted(out: &mut String, s: &str) {
 
 /// Strings that a YAML 1.1 or 1.2 reader would take for a bool, null or number.
 fn resolves_to_non_string(s: &str) -> bool {
-    const WORDS: [&str; 22] = [
+    const WORDS: [&str; 26] = [
         "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "True", "False", "Yes",
-        "No", "On", "Off", "TRUE", "FALSE", "YES", "NO", "NULL", "Null",
+        "No", "On", "Off", "TRUE", "FALSE", "YES", "NO", "NULL", "Null", "Y", "N", "ON", "OFF",
     ];
-    if WORDS.contains(&s) || matches!(s, "Y" | "N" | "ON" | "OFF") {
+    // The longest word has five letters; numbers start with a digit, a sign or a dot.
+    if s.len() <= 5 && WORDS.contains(&s) {
         return true;
     }
-    looks_numeric(s)
+    match s.as_bytes().first() {
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.') => looks_numeric(s),
+        _ => false,
+    }
 }
 
 fn looks_numeric(s: &str) -> bool {
@@ -330,24 +338,33 @@ fn looks_numeric(s: &str) -> bool {
 }
 
 fn plain_ok(s: &str) -> bool {
-    let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
         // `-`, `?` and `:` may start a plain scalar when followed by a non-space.
-        let second = s.chars().nth(1);
-        let allowed = matches!(first, '-' | '?' | ':')
-            && second.is_some_and(|c| c != ' ')
-            && !(first == '-' && s.starts_with("---"));
+        let second = bytes.get(1).copied();
+        let allowed = matches!(first, b'-' | b'?' | b':')
+            && second.is_some_and(|c| c != b' ')
+            && !(first == b'-' && s.starts_with("---"));
         if !allowed {
             return false;
         }
     }
-    !(s.starts_with(' ')
-        || s.ends_with(' ')
-        || s.ends_with(':')
-        || s.contains(": ")
-        || s.contains(" #")
-        || s.contains('\t')
-        || s.chars().any(|c| c.is_control()))
+    if first == b' ' || last == b' ' || last == b':' {
+        return false;
+    }
+    let mut prev = 0u8;
+    for &b in bytes {
+        let bad =
+            b < 0x20 || b == 0x7f || (b == b' ' && prev == b':') || (b == b'#' && prev == b' ');
+        if bad {
+            return false;
+        }
+        prev = b;
+    }
+    s.is_ascii() || !s.chars().any(char::is_control)
 }
 
 #[cfg(test)]
