@@ -629,3 +629,74 @@ fn git_warm_cache_sees_outside_pushes_and_stays_shallow() {
     assert!(shallow);
     drop(dir);
 }
+
+#[test]
+fn git_ssh_signed_commit_verifies_with_git() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("ssh-signed", false);
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("signing");
+    let status = std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "sign-phrase",
+            "-C",
+            "signer",
+            "-f",
+        ])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let allowed = dir.path().join("allowed_signers");
+    std::fs::write(&allowed, format!("bot@example.com {public}")).unwrap();
+
+    let remote = server.http_remote(&urls.http);
+    let (_d, cache) = new_cache();
+    let mut t = tx("signed", &[("s", "1")]);
+    t.author.email = "bot@example.com".into();
+    t.signing = Some(flux_core::git::Signing::Ssh {
+        private_key: Sensitive::new(std::fs::read_to_string(&key).unwrap()),
+        passphrase: Some(Sensitive::new("sign-phrase".into())),
+    });
+    cache.commit(&remote, &t).unwrap();
+    let allowed = format!("gpg.ssh.allowedSignersFile={}", allowed.display());
+    let verdict = server.git(
+        "ssh-signed",
+        &[
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &allowed,
+            "log",
+            "-1",
+            "--format=%G?|%GS",
+            "main",
+        ],
+    );
+    assert_eq!(verdict, "G|bot@example.com");
+}
+
+#[test]
+fn git_gpg_signing_is_reported_unsupported_and_pushes_nothing() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("gpg-signed", false);
+    let remote = server.http_remote(&urls.http);
+    let (_d, cache) = new_cache();
+    let mut t = tx("signed", &[("s", "1")]);
+    t.signing = Some(flux_core::git::Signing::Gpg {
+        key_ring: Sensitive::new(Vec::new()),
+        key_id: None,
+        passphrase: None,
+    });
+    let err = cache.commit(&remote, &t).unwrap_err();
+    assert!(matches!(err, GitError::Signing { .. }), "{err:?}");
+    assert_eq!(
+        server.git("gpg-signed", &["rev-list", "--count", "main"]),
+        "1"
+    );
+}

@@ -4,6 +4,8 @@ use crate::Sensitive;
 
 use super::GitError;
 
+const SSH_KEY_FIELD: &str = "signing.ssh_private_key";
+
 /// How to sign commits. GPG and SSH signing are mutually exclusive.
 #[derive(Debug, Clone)]
 pub enum Signing {
@@ -41,15 +43,19 @@ impl Signing {
                 }
                 Ok(())
             }
-            Signing::Ssh { private_key, .. } => {
-                if !private_key
-                    .expose()
-                    .trim_start()
-                    .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----")
-                {
+            Signing::Ssh {
+                private_key,
+                passphrase,
+            } => {
+                // Parsing only: decrypting runs the key's KDF, which signing does anyway.
+                let key =
+                    ssh_key::PrivateKey::from_openssh(private_key.expose()).map_err(|_| {
+                        GitError::invalid(SSH_KEY_FIELD, "not a readable OpenSSH private key")
+                    })?;
+                if key.is_encrypted() && passphrase.is_none() {
                     return Err(GitError::invalid(
-                        "signing.ssh_private_key",
-                        "expected an OpenSSH private key",
+                        SSH_KEY_FIELD,
+                        "the key is encrypted; set its passphrase",
                     ));
                 }
                 Ok(())
@@ -59,13 +65,44 @@ impl Signing {
 }
 
 /// Signs a commit buffer and returns the armored signature for the `gpgsig` header.
-pub(crate) fn sign_commit(signing: &Signing, _content: &str) -> Result<String, GitError> {
+pub(crate) fn sign_commit(signing: &Signing, content: &str) -> Result<String, GitError> {
     match signing {
         Signing::Gpg { .. } => Err(GitError::Signing {
-            reason: "gpg signing is not supported yet".to_string(),
+            reason: "gpg signing is not supported yet; use ssh signing".to_string(),
         }),
-        Signing::Ssh { .. } => Err(GitError::Signing {
-            reason: "ssh signing is not supported yet".to_string(),
-        }),
+        Signing::Ssh {
+            private_key,
+            passphrase,
+        } => {
+            let key = load_ssh_key(private_key.expose(), passphrase.as_ref())?;
+            // Namespace "git" and SHA-512, as `git` with gpg.format=ssh (ssh-keygen -Y sign -n git).
+            let signature = key
+                .sign("git", ssh_key::HashAlg::Sha512, content.as_bytes())
+                .map_err(|_| GitError::Signing {
+                    reason: "the ssh key cannot sign (unsupported key type)".to_string(),
+                })?;
+            signature
+                .to_pem(ssh_key::LineEnding::LF)
+                .map_err(|_| GitError::Signing {
+                    reason: "cannot encode the ssh signature".to_string(),
+                })
+        }
     }
+}
+
+/// Reads an OpenSSH private key, decrypting it with the passphrase when needed.
+fn load_ssh_key(
+    pem: &str,
+    passphrase: Option<&Sensitive<String>>,
+) -> Result<ssh_key::PrivateKey, GitError> {
+    let key = ssh_key::PrivateKey::from_openssh(pem)
+        .map_err(|_| GitError::invalid(SSH_KEY_FIELD, "not a readable OpenSSH private key"))?;
+    if !key.is_encrypted() {
+        return Ok(key);
+    }
+    let passphrase = passphrase.ok_or_else(|| {
+        GitError::invalid(SSH_KEY_FIELD, "the key is encrypted; set its passphrase")
+    })?;
+    key.decrypt(passphrase.expose().as_bytes())
+        .map_err(|_| GitError::invalid(SSH_KEY_FIELD, "cannot decrypt the key (wrong passphrase)"))
 }
