@@ -627,6 +627,12 @@ fn git_warm_cache_sees_outside_pushes_and_stays_shallow() {
         .filter_map(Result::ok)
         .any(|e| e.path().join("shallow").exists());
     assert!(shallow);
+    // A shallow cache can still write.
+    let outcome = reader.commit(&remote, &tx("c4", &[("n", "4")])).unwrap();
+    assert_eq!(
+        server.git("warm", &["rev-parse", "main"]),
+        outcome.commit.unwrap()
+    );
     drop(dir);
 }
 
@@ -699,4 +705,24 @@ fn git_gpg_signing_is_reported_unsupported_and_pushes_nothing() {
         server.git("gpg-signed", &["rev-list", "--count", "main"]),
         "1"
     );
+}
+
+#[test]
+fn git_unreachable_server_is_a_retryable_network_error() {
+    let server = GitServer::shared();
+    let remote = server.http_remote("http://127.0.0.1:1/git/nothing.git");
+    let (_d, cache) = new_cache();
+    let err = cache.read_files(&remote, &["a"]).unwrap_err();
+    assert!(matches!(err, GitError::Network { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+}
+
+#[test]
+fn git_repo_cache_is_send_and_sync_for_spawn_blocking() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<RepoCache>();
+    assert_send_sync::<flux_core::git::Remote>();
+    assert_send_sync::<Transaction>();
+    assert_send_sync::<GitError>();
 }

@@ -87,7 +87,7 @@ impl RepoCache {
             validate_path(path)?;
         }
         let (_turn, guard) = self.lock(&parsed, remote)?;
-        let tip = fetch(&guard.repo, remote, &parsed)?;
+        let tip = fetch(&guard.repo, remote, &parsed, History::Tip)?;
         let mut files = BTreeMap::new();
         let tree = tip
             .map(|oid| guard.repo.find_commit(oid).and_then(|c| c.tree()))
@@ -154,7 +154,7 @@ impl RepoCache {
         let max = self.inner.max_attempts;
         tracing::debug!(transactions = batch.len(), "committing batch");
         for attempt in 1..=max {
-            let tip = match fetch(repo, remote, parsed) {
+            let tip = match fetch(repo, remote, parsed, History::Full) {
                 Ok(tip) => tip,
                 Err(error) => return all_fail(error),
             };
@@ -328,14 +328,36 @@ fn set_tracking_ref(repo: &Repository, branch: &str, tip: Option<Oid>) -> Result
     }
 }
 
-/// Fetches the branch into the cache and returns its tip on the remote. The
-/// first fetch is shallow; later ones bring only what changed.
+/// How much history a fetch brings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum History {
+    /// Enough to read the tip: a new cache fetches depth 1, a filled one only
+    /// what changed.
+    Tip,
+    /// Full history. libgit2 cannot push from a shallow repository (its pack
+    /// walk looks up parents past the shallow boundary), so writers need this.
+    Full,
+}
+
+/// libgit2's `GIT_FETCH_DEPTH_UNSHALLOW`.
+const DEPTH_UNSHALLOW: i32 = i32::MAX;
+
+/// Fetches the branch into the cache and returns its tip on the remote.
 #[tracing::instrument(skip_all)]
-fn fetch(repo: &Repository, remote: &Remote, parsed: &ParsedUrl) -> Result<Option<Oid>, GitError> {
+fn fetch(
+    repo: &Repository,
+    remote: &Remote,
+    parsed: &ParsedUrl,
+    history: History,
+) -> Result<Option<Oid>, GitError> {
     let branch = &remote.branch;
     let refspec = format!("+refs/heads/{branch}:{}", tracking_ref(branch));
-    let first =
-        repo.find_reference(&tracking_ref(branch)).is_err() && repo.is_empty().unwrap_or(true);
+    let new_cache = repo.is_empty().unwrap_or(true);
+    let depth = match history {
+        History::Tip if new_cache => Some(1),
+        History::Full if !new_cache && repo.is_shallow() => Some(DEPTH_UNSHALLOW),
+        History::Tip | History::Full => None,
+    };
     let session = Session::new(remote, parsed.clone());
     let mut git_remote = repo
         .remote_anonymous(session.url())
@@ -347,8 +369,8 @@ fn fetch(repo: &Repository, remote: &Remote, parsed: &ParsedUrl) -> Result<Optio
         .custom_headers(&headers)
         .download_tags(AutotagOption::None)
         .update_fetchhead(false);
-    if first {
-        options.depth(1);
+    if let Some(depth) = depth {
+        options.depth(depth);
     }
     git_remote
         .fetch(&[refspec.as_str()], Some(&mut options), None)
