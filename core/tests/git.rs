@@ -802,3 +802,26 @@ fn git_repo_cache_is_send_and_sync_for_spawn_blocking() {
     assert_send_sync::<Transaction>();
     assert_send_sync::<GitError>();
 }
+
+#[test]
+fn git_missing_repository_is_a_not_found_error() {
+    let server = GitServer::shared();
+    let (_d, cache) = new_cache();
+    for remote in [
+        server.http_remote(&format!(
+            "{}/no-such.git",
+            server.var("FLUX_TEST_GIT_HTTP_URL")
+        )),
+        server.ssh_remote(&format!(
+            "{}/no-such.git",
+            server.var("FLUX_TEST_GIT_SSH_URL")
+        )),
+    ] {
+        let err = cache.read_files(&remote, &["a"]).unwrap_err();
+        assert!(
+            matches!(err, GitError::RepositoryNotFound { .. }),
+            "{err:?}"
+        );
+        assert!(!err.is_retryable());
+    }
+}
