@@ -319,7 +319,7 @@ fn bench_writers(label: &str, remote: &Remote, shared_cache: bool) {
                 let cache = if shared_cache {
                     shared
                 } else {
-                    RepoCache::new(own.path()).unwrap().with_max_attempts(100)
+                    RepoCache::new(own.path()).unwrap()
                 };
                 for n in 0..20 {
                     let mut tx = one_file("w", String::new());

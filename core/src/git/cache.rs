@@ -16,7 +16,7 @@ use super::transaction::{validate_path, CommitOutcome, Transaction};
 use super::GitError;
 
 /// Default number of push attempts of one transaction.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 20;
 
 /// A directory of bare repositories, one per remote URL and branch.
 ///
