@@ -464,15 +464,16 @@ fn read_blob(
     Ok(Some(blob.content().to_vec()))
 }
 
-/// Exponential backoff with jitter: 25 ms × 2^(attempt-1), capped at 1 s, scaled
-/// by a random factor in [0.5, 1.5) so that racing writers spread out.
+/// Exponential backoff with full jitter: a random wait in [10 ms, 10 ms + 50 ms ×
+/// 2^(attempt-1)], the window capped at 2 s, so that writers that lost the same
+/// race spread out instead of colliding again.
 fn backoff(attempt: u32) -> Duration {
     use std::hash::{BuildHasher, Hasher};
-    let base = 25u64
+    let window = 50u64
         .saturating_mul(1 << attempt.saturating_sub(1).min(6))
-        .min(1000);
+        .min(2000);
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(attempt);
     let jitter = hasher.finish() % 1000;
-    Duration::from_millis(base / 2 + base * jitter / 1000)
+    Duration::from_millis(10 + window * jitter / 1000)
 }
