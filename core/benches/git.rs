@@ -322,9 +322,7 @@ fn bench_writers(label: &str, remote: &Remote, shared_cache: bool) {
                 let cache = if shared_cache {
                     shared
                 } else {
-                    // Ten caches hammering one branch is the worst case of
-                    // cross-process races; allow it enough attempts to finish.
-                    RepoCache::new(own.path()).unwrap().with_max_attempts(100)
+                    RepoCache::new(own.path()).unwrap()
                 };
                 for n in 0..20 {
                     let mut tx = one_file("w", String::new());
