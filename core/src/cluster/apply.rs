@@ -221,8 +221,9 @@ impl Cluster {
                 source: Box::new(source),
             }
         };
+        // Metadata only: CRDs are large, and the resource version is all that is compared.
         let live = api
-            .get_opt(&reference.name)
+            .get_metadata_opt(&reference.name)
             .await
             .map_err(request_error("read"))?;
         let params = PatchParams::apply(FIELD_MANAGER).force();
