@@ -77,8 +77,14 @@ impl Cluster {
         let mut pending: Vec<&WaitTarget> = targets.iter().collect();
         loop {
             let verdicts = try_join_all(pending.iter().map(|target| async move {
-                let live = self.find_object(&target.object).await?;
-                Ok::<_, ClusterError>(target.judge(live.as_ref()))
+                match self.find_object(&target.object).await {
+                    Ok(live) => Ok(target.judge(live.as_ref())),
+                    // A server hiccup is not the object's failure: poll again.
+                    Err(error) if error.is_retryable() => Ok(Readiness::InProgress(format!(
+                        "cannot be read yet: {error}"
+                    ))),
+                    Err(error) => Err(error),
+                }
             }))
             .await?;
             let mut still_pending = Vec::new();
