@@ -125,7 +125,8 @@ impl Cluster {
         // Not cached, or cached before a CRD added this kind: fetch the document again.
         let group = match kube::discovery::pinned_group(&connection.client, &gv).await {
             Ok(group) => group,
-            Err(kube::Error::Api(status)) if status.is_not_found() => return Ok(None),
+            // A group-version nobody serves answers a plain-text 404, not a Status.
+            Err(kube::Error::Api(status)) if status.code == 404 => return Ok(None),
             Err(source) => {
                 return Err(ClusterError::Discovery {
                     api_version: gv.api_version(),
