@@ -10,7 +10,7 @@ use kube::api::{Patch, PatchParams};
 use serde_json::Value;
 
 use super::wait::{WaitRule, WaitTarget};
-use super::{Cluster, ClusterError, ObjectRef, FIELD_MANAGER};
+use super::{is_not_found, Cluster, ClusterError, ObjectRef, FIELD_MANAGER};
 
 /// How long the CRDs of the first stage may take to become Established (the Flux CLI's bound).
 const ESTABLISHED_TIMEOUT: Duration = Duration::from_secs(60);
@@ -239,10 +239,11 @@ impl Cluster {
             }
         };
         // Metadata only: CRDs are large, and the resource version is all that is compared.
-        let live = api
-            .get_metadata_opt(&reference.name)
-            .await
-            .map_err(request_error("read"))?;
+        let live = match api.get_metadata(&reference.name).await {
+            Ok(live) => Some(live),
+            Err(error) if is_not_found(&error) => None,
+            Err(error) => return Err(request_error("read")(error)),
+        };
         let params = PatchParams::apply(FIELD_MANAGER).force();
         let applied = api
             .patch(&reference.name, &params, &Patch::Apply(body))

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::readiness::{flux_readiness, kstatus_readiness, Readiness};
-use super::{Cluster, ClusterError, ObjectRef};
+use super::{is_not_found, Cluster, ClusterError, ObjectRef};
 
 /// The default poll interval, as the Flux CLI's.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
@@ -142,14 +142,17 @@ impl Cluster {
             return Ok(None);
         }
         let api = self.api_for(object).await?;
-        let live = api
-            .get_opt(&object.name)
-            .await
-            .map_err(|source| ClusterError::Request {
-                action: "read",
-                object: object.clone(),
-                source: Box::new(source),
-            })?;
+        let live = match api.get(&object.name).await {
+            Ok(live) => Some(live),
+            Err(error) if is_not_found(&error) => None,
+            Err(source) => {
+                return Err(ClusterError::Request {
+                    action: "read",
+                    object: object.clone(),
+                    source: Box::new(source),
+                })
+            }
+        };
         let Some(live) = live else {
             return Ok(None);
         };
