@@ -4,6 +4,8 @@
 //! against git and the cluster, and returns outcomes and observations.
 
 pub mod cluster;
+pub mod git;
+pub mod manifests;
 pub mod sensitive;
 
 pub use sensitive::Sensitive;

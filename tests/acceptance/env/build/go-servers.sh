@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Builds the Go programs of the test environment (etcd, kube-apiserver,
+# kube-controller-manager, the four Flux controllers; optionally OpenTofu and
+# the reference provider) from the Go module proxy into a persistent cache.
+#
+# Usage: go-servers.sh [--jobs N] [TARGET...]
+#   TARGET: etcd kube source-controller kustomize-controller helm-controller
+#           notification-controller tofu reference-provider
+#           (default: the required set; "all" adds the optional ones)
+#
+# Each target is built once per version stamp: the output lives under
+# $FLUX_TEST_CACHE/go/<stamp>/bin and a target is skipped when its
+# .done-<target> marker exists. Timings go to $FLUX_TEST_CACHE/go/<stamp>/build.log.
+set -euo pipefail
+
+ETCD_VERSION=v3.6.16
+KUBE_VERSION=v1.36.3
+SOURCE_CONTROLLER_VERSION=v1.9.1
+KUSTOMIZE_CONTROLLER_VERSION=v1.9.4
+HELM_CONTROLLER_VERSION=v1.6.3
+NOTIFICATION_CONTROLLER_VERSION=v1.9.3
+TOFU_VERSION=v1.12.6
+REFERENCE_PROVIDER_VERSION=v1.8.5
+# Flux release whose controller manifests the reference provider embeds.
+REFERENCE_FLUX_VERSION=v2.8.5
+
+REQUIRED_TARGETS=(etcd kube source-controller kustomize-controller helm-controller notification-controller)
+OPTIONAL_TARGETS=(tofu reference-provider)
+
+CACHE=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
+
+# Per-target stamps, so that bumping one version rebuilds only that target.
+target_version() {
+  case "$1" in
+    etcd) echo "$ETCD_VERSION" ;;
+    kube) echo "$KUBE_VERSION" ;;
+    source-controller) echo "$SOURCE_CONTROLLER_VERSION" ;;
+    kustomize-controller) echo "$KUSTOMIZE_CONTROLLER_VERSION" ;;
+    helm-controller) echo "$HELM_CONTROLLER_VERSION" ;;
+    notification-controller) echo "$NOTIFICATION_CONTROLLER_VERSION" ;;
+    tofu) echo "$TOFU_VERSION" ;;
+    reference-provider) echo "$REFERENCE_PROVIDER_VERSION-flux$REFERENCE_FLUX_VERSION" ;;
+    *) echo "unknown target $1" >&2; return 1 ;;
+  esac
+}
+
+GO_ROOT=$CACHE/go
+BIN=$GO_ROOT/bin
+WORK=$GO_ROOT/work
+LOG=$GO_ROOT/build.log
+export GOMODCACHE=$GO_ROOT/modcache
+export GOCACHE=$GO_ROOT/buildcache
+export GOPATH=$GO_ROOT/gopath
+export CGO_ENABLED=0
+export GOFLAGS="-mod=mod -trimpath -buildvcs=false"
+export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
+JOBS=2
+GOP=${GO_BUILD_P:-1}
+
+mkdir -p "$BIN" "$WORK" "$GOMODCACHE" "$GOCACHE"
+# One build at a time per cache: a second caller waits, then finds the markers.
+exec 9>"$GO_ROOT/.lock"
+flock 9
+
+log() { echo "$(date -u +%FT%TZ) $*" | tee -a "$LOG" >&2; }
+
+done_marker() { echo "$BIN/.done-$1-$(target_version "$1")"; }
+
+# Copies a module from the (read-only) module cache into a writable directory.
+module_copy() {
+  local mod=$1 ver=$2 dest=$3 dir
+  dir=$(cd "$WORK" && GOFLAGS= go mod download -json "$mod@$ver" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { log "download of $mod@$ver failed"; return 1; }
+  rm -rf "$dest"
+  cp -r "$dir" "$dest"
+  chmod -R u+w "$dest"
+}
+
+build_etcd() {
+  local d=$WORK/etcd
+  rm -rf "$d"; mkdir -p "$d"; cd "$d"
+  go mod init flux-test/etcd-bin >/dev/null 2>&1
+  go mod edit -go=1.26.0
+  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+}
+
+build_kube() {
+  local d=$WORK/kube modfile staging
+  rm -rf "$d"; mkdir -p "$d"; cd "$d"
+  go mod init flux-test/kube-bins >/dev/null 2>&1
+  go mod edit -go=1.26.0
+  modfile=$(GOFLAGS= go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^\s*"GoMod": "\(.*\)",$/\1/p')
+  [ -n "$modfile" ] || { log "cannot download k8s.io/kubernetes@$KUBE_VERSION"; return 1; }
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 through local
+  # replaces, which do not apply to dependents: point each at its published tag.
+  staging=$(go mod edit -json "$modfile" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin).get("Replace") or []:
+    if r["New"]["Path"].startswith("./staging/src/"):
+        print(r["Old"]["Path"])
+')
+  local staging_version=v0${KUBE_VERSION#v1}
+  for m in $staging; do go mod edit -replace "$m=$m@$staging_version"; done
+  log "kube: $(echo "$staging" | wc -w) staging replaces at $staging_version"
+  go mod edit -require "k8s.io/kubernetes@$KUBE_VERSION"
+  cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)
+GO
+  go mod tidy -e >/dev/null 2>&1 || true
+  local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
+  local ld="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  nice -n 15 go build -p "$GOP" -tags selinux,notest -ldflags "$ld" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+  log "kube: kube-apiserver built"
+  nice -n 15 go build -p "$GOP" -tags selinux,notest -ldflags "$ld" -o "$BIN/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
+}
+
+# Flux controllers: built in place; the ./api replace points at a nested
+# module absent from the zip, so drop it and let the require resolve.
+build_flux_controller() {
+  local name=$1 ver=$2 d=$WORK/$1
+  module_copy "github.com/fluxcd/$name" "$ver" "$d"
+  cd "$d"
+  go mod edit -dropreplace "github.com/fluxcd/$name/api"
+  fallback_unavailable_replaces "$name"
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/$name" .
+  # Keep the CRDs of exactly this build next to the binary.
+  mkdir -p "$BIN/crds/$name"
+  cp config/crd/bases/*.yaml "$BIN/crds/$name/"
+}
+
+# A replace whose target the module proxy refuses (403) cannot be honoured:
+# fall back to the upstream module it forks, and say so next to the binary.
+# Seen: helm-controller's helm.sh/helm/v4 => github.com/fluxcd/helm/v4 v4.2.4-flux.1.
+fallback_unavailable_replaces() {
+  local name=$1 old new
+  rm -f "$BIN/$name.NOTE"
+  go mod edit -json | python3 -c '
+import json, sys
+for r in json.load(sys.stdin).get("Replace") or []:
+    if r["New"].get("Version"):
+        print(r["Old"]["Path"], r["New"]["Path"] + "@" + r["New"]["Version"])
+' | while read -r old new; do
+    if ! GOFLAGS= go mod download "$new" >/dev/null 2>&1; then
+      go mod edit -dropreplace "$old"
+      echo "$name: replace $old => $new is not available from the module proxy; built against $old as required by go.mod" | tee -a "$BIN/$name.NOTE" >&2
+    fi
+  done
+}
+
+build_tofu() {
+  local d=$WORK/opentofu
+  module_copy github.com/opentofu/opentofu "$TOFU_VERSION" "$d"
+  cd "$d"
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$BIN/tofu" ./cmd/tofu
+}
+
+build_reference_provider() {
+  local d=$WORK/terraform-provider-flux
+  module_copy github.com/fluxcd/terraform-provider-flux "$REFERENCE_PROVIDER_VERSION" "$d"
+  cd "$d"
+  # main.go embeds manifests/*.yaml, which upstream fetches from GitHub at build
+  # time. Embed a placeholder: the reference provider is run with
+  # embedded_manifests = false (manifests from its version) in side-by-side runs.
+  mkdir -p manifests
+  [ -n "$(ls manifests/*.yaml 2>/dev/null)" ] || printf '# placeholder: not the flux manifests\n' > manifests/placeholder.yaml
+  mkdir -p "$BIN/reference-provider"
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w -X main.version=${REFERENCE_PROVIDER_VERSION#v}" -o "$BIN/reference-provider/terraform-provider-flux" .
+}
+
+build_target() {
+  local t=$1 start rc
+  if [ -e "$(done_marker "$t")" ]; then log "$t: cached ($(target_version "$t"))"; return 0; fi
+  start=$(date +%s)
+  log "$t: building $(target_version "$t")"
+  set +e
+  (
+    set -e
+    case "$t" in
+      etcd) build_etcd ;;
+      kube) build_kube ;;
+      source-controller) build_flux_controller source-controller "$SOURCE_CONTROLLER_VERSION" ;;
+      kustomize-controller) build_flux_controller kustomize-controller "$KUSTOMIZE_CONTROLLER_VERSION" ;;
+      helm-controller) build_flux_controller helm-controller "$HELM_CONTROLLER_VERSION" ;;
+      notification-controller) build_flux_controller notification-controller "$NOTIFICATION_CONTROLLER_VERSION" ;;
+      tofu) build_tofu ;;
+      reference-provider) build_reference_provider ;;
+      *) echo "unknown target $t" >&2; exit 2 ;;
+    esac
+  ) >>"$GO_ROOT/build-$t.out" 2>&1
+  rc=$?
+  set -e
+  if [ $rc -eq 0 ]; then
+    touch "$(done_marker "$t")"
+    log "$t: built in $(( $(date +%s) - start ))s"
+  else
+    log "$t: FAILED after $(( $(date +%s) - start ))s (rc $rc); last lines of $GO_ROOT/build-$t.out:"
+    tail -n 15 "$GO_ROOT/build-$t.out" | sed 's/^/    /' | tee -a "$LOG" >&2
+  fi
+  return $rc
+}
+
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --jobs) JOBS=$2; shift 2 ;;
+    all) targets+=("${REQUIRED_TARGETS[@]}" "${OPTIONAL_TARGETS[@]}"); shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=("${REQUIRED_TARGETS[@]}")
+
+total_start=$(date +%s)
+log "go builds: ${targets[*]} (jobs $JOBS, go -p $GOP, cache $GO_ROOT)"
+# Lanes: targets are dealt round-robin to $JOBS lanes that build in parallel;
+# the go build cache is shared, so later controllers reuse compiled packages.
+failed=0
+pids=()
+for ((lane = 0; lane < JOBS; lane++)); do
+  (
+    rc=0
+    # Not "build_target || rc=1": inside a || list bash ignores set -e, also in
+    # the subshell that runs the build, so failed steps would go unnoticed.
+    set +e
+    for ((i = lane; i < ${#targets[@]}; i += JOBS)); do
+      build_target "${targets[$i]}"
+      [ $? -eq 0 ] || rc=1
+    done
+    exit $rc
+  ) &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || failed=1; done
+log "go builds finished in $(( $(date +%s) - total_start ))s (failed=$failed)"
+exit $failed

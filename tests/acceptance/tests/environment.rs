@@ -1,0 +1,372 @@
+//! Evidence that the test environment is the real thing: the git server, the
+//! kube-apiserver, kube-controller-manager and the Flux controllers work together
+//! the way they do for a user.
+// Helpers here are test code too: let clippy's allow-*-in-tests cover them.
+#![cfg(test)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use acceptance::env::Environment;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::GroupVersionKind;
+use serde_json::{json, Value};
+
+const FIELD_MANAGER: &str = "flux-acceptance-env";
+
+fn env() -> &'static Environment {
+    Environment::shared().unwrap_or_else(|e| panic!("test environment: {e}"))
+}
+
+async fn client_from(kubeconfig: &Path) -> kube::Client {
+    let kubeconfig = Kubeconfig::read_from(kubeconfig).expect("read kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .expect("kube config");
+    kube::Client::try_from(config).expect("kube client")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/flux-manifests/v2.9.4")
+        .join(name)
+}
+
+/// Applies the CustomResourceDefinitions of one fixture file and waits until
+/// each is Established.
+async fn apply_crds(client: &kube::Client, file: &str) {
+    let text = std::fs::read_to_string(fixture(file)).expect("read fixture");
+    let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("parse fixture yaml");
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let pp = PatchParams::apply(FIELD_MANAGER).force();
+    let mut names = Vec::new();
+    for doc in docs
+        .into_iter()
+        .filter(|d| d["kind"] == "CustomResourceDefinition")
+    {
+        let crd: CustomResourceDefinition = serde_json::from_value(doc).expect("crd");
+        let name = crd.metadata.name.clone().expect("crd name");
+        crds.patch(&name, &pp, &Patch::Apply(&crd))
+            .await
+            .expect("apply crd");
+        names.push(name);
+    }
+    assert!(!names.is_empty(), "{file} has no CRDs");
+    for name in names {
+        wait_for(
+            Duration::from_secs(30),
+            &format!("CRD {name} established"),
+            || {
+                let crds = crds.clone();
+                let name = name.clone();
+                async move {
+                    let crd = crds.get(&name).await.ok()?;
+                    let established = crd
+                        .status?
+                        .conditions?
+                        .iter()
+                        .any(|c| c.type_ == "Established" && c.status == "True");
+                    established.then_some(())
+                }
+            },
+        )
+        .await;
+    }
+}
+
+/// Polls `check` until it returns a value; `None` when `timeout` passed first.
+async fn poll<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn wait_for<T, F, Fut>(timeout: Duration, what: &str, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    poll(timeout, check)
+        .await
+        .unwrap_or_else(|| panic!("timed out after {timeout:?} waiting for {what}"))
+}
+
+/// A name no earlier run against the same (reused) environment has taken.
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{prefix}-{:x}{nanos:08x}", std::process::id())
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=acceptance",
+            "-c",
+            "user.email=acceptance@example.invalid",
+        ])
+        .args(["-c", "init.defaultBranch=main", "-c", "credential.helper="])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Commits `deploy/configmap.yaml` to `main` of an empty repository over smart
+/// HTTP with basic auth; returns the commit id.
+fn push_configmap(url: &str, namespace: &str, value: &str) -> String {
+    let env = env();
+    let user = env.get_var("FLUX_TEST_GIT_USERNAME").expect("git username");
+    let password = env.get_var("FLUX_TEST_GIT_PASSWORD").expect("git password");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("deploy")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("deploy/configmap.yaml"),
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pushed\n  namespace: {namespace}\ndata:\n  value: {value}\n"
+        ),
+    )
+    .expect("write manifest");
+    let authed = url.replacen("://", &format!("://{user}:{password}@"), 1);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "configmap"]);
+    git(dir.path(), &["push", "-q", &authed, "HEAD:refs/heads/main"]);
+    git(dir.path(), &["rev-parse", "HEAD"])
+}
+
+fn dynamic_api(client: &kube::Client, ns: &str, group: &str, kind: &str) -> Api<DynamicObject> {
+    let gvk = GroupVersionKind::gvk(group, "v1", kind);
+    Api::namespaced_with(client.clone(), ns, &ApiResource::from_gvk(&gvk))
+}
+
+async fn create_namespace(client: &kube::Client, name: &str) {
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).expect("ns");
+    namespaces
+        .create(&PostParams::default(), &ns)
+        .await
+        .expect("create namespace");
+}
+
+fn ready_condition(obj: &DynamicObject) -> Option<(String, String)> {
+    obj.data["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap_or_default().to_owned(),
+                c["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+}
+
+#[tokio::test]
+async fn environment_configmap_pushed_to_git_is_applied_by_real_flux_controllers() {
+    let env = env();
+    let client = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
+    let ns = unique("env-evidence");
+    let ns = ns.as_str();
+    let repo = env.create_repo(ns, true).expect("create repository");
+    let commit = push_configmap(&repo.http, ns, "from-git");
+
+    apply_crds(&client, "source-controller.yaml").await;
+    apply_crds(&client, "kustomize-controller.yaml").await;
+    create_namespace(&client, ns).await;
+
+    let secret = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "git-auth", "namespace": ns},
+        "stringData": {
+            "username": env.get_var("FLUX_TEST_GIT_USERNAME").expect("username"),
+            "password": env.get_var("FLUX_TEST_GIT_PASSWORD").expect("password"),
+        },
+    });
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), ns);
+    secrets
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(secret).expect("secret"),
+        )
+        .await
+        .expect("create secret");
+
+    let pp = PatchParams::apply(FIELD_MANAGER);
+    let git_repos = dynamic_api(&client, ns, "source.toolkit.fluxcd.io", "GitRepository");
+    let git_repo: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+        "metadata": {"name": "evidence", "namespace": ns},
+        "spec": {
+            "url": repo.http, "interval": "1m", "timeout": "30s",
+            "ref": {"branch": "main"}, "secretRef": {"name": "git-auth"},
+        },
+    }))
+    .expect("gitrepository");
+    git_repos
+        .patch("evidence", &pp, &Patch::Apply(&git_repo))
+        .await
+        .expect("apply GitRepository");
+
+    let kustomizations = dynamic_api(&client, ns, "kustomize.toolkit.fluxcd.io", "Kustomization");
+    let kustomization: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "evidence", "namespace": ns},
+        "spec": {
+            "interval": "1m", "path": "./deploy", "prune": true, "timeout": "1m",
+            "sourceRef": {"kind": "GitRepository", "name": "evidence"},
+        },
+    }))
+    .expect("kustomization");
+    kustomizations
+        .patch("evidence", &pp, &Patch::Apply(&kustomization))
+        .await
+        .expect("apply Kustomization");
+
+    let revision = format!("main@sha1:{commit}");
+    let applied = poll(Duration::from_secs(240), || {
+        let kustomizations = kustomizations.clone();
+        let revision = revision.clone();
+        async move {
+            let k = kustomizations.get("evidence").await.ok()?;
+            let at = k.data["status"]["lastAppliedRevision"].as_str()?.to_owned();
+            (ready_condition(&k)?.0 == "True" && at == revision).then_some(at)
+        }
+    })
+    .await;
+    if applied.is_none() {
+        let source = git_repos.get("evidence").await.ok();
+        let kustomization = kustomizations.get("evidence").await.ok();
+        panic!(
+            "Kustomization not Ready=True at {revision} within 240s; GitRepository Ready: {:?}; Kustomization Ready: {:?}",
+            source.as_ref().and_then(ready_condition),
+            kustomization.as_ref().and_then(ready_condition),
+        );
+    }
+    assert_eq!(applied.as_deref(), Some(revision.as_str()));
+
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let cm = configmaps
+        .get("pushed")
+        .await
+        .expect("ConfigMap applied from git");
+    assert_eq!(
+        cm.data.and_then(|d| d.get("value").cloned()).as_deref(),
+        Some("from-git")
+    );
+}
+
+#[tokio::test]
+async fn environment_deployment_created_is_marked_available() {
+    let env = env();
+    let client = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
+    let ns = unique("env-deployment");
+    let ns = ns.as_str();
+    create_namespace(&client, ns).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let dep: Deployment = serde_json::from_value(json!({
+        "metadata": {"name": "inert"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "inert"}},
+            "template": {
+                "metadata": {"labels": {"app": "inert"}},
+                "spec": {"containers": [{"name": "c", "image": "example.invalid/none:1"}]},
+            },
+        },
+    }))
+    .expect("deployment");
+    deployments
+        .create(&PostParams::default(), &dep)
+        .await
+        .expect("create deployment");
+    let available = wait_for(Duration::from_secs(20), "Deployment available", || {
+        let deployments = deployments.clone();
+        async move {
+            let d = deployments.get("inert").await.ok()?;
+            let status = d.status?;
+            let ok = status.available_replicas == Some(2)
+                && status.observed_generation == d.metadata.generation
+                && status.conditions?.iter().any(|c| {
+                    c.type_.as_deref() == Some("Available") && c.status.as_deref() == Some("True")
+                });
+            ok.then_some(())
+        }
+    })
+    .await;
+    assert_eq!(available, ());
+}
+
+#[tokio::test]
+async fn environment_namespace_deleted_is_finalized_by_controller_manager() {
+    let env = env();
+    let client = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
+    let ns = unique("env-namespace-gone");
+    let ns = ns.as_str();
+    create_namespace(&client, ns).await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let cm: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "content"}})).expect("cm");
+    configmaps
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("create configmap");
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces
+        .delete(ns, &DeleteParams::default())
+        .await
+        .expect("delete namespace");
+    wait_for(Duration::from_secs(60), "namespace removed", || {
+        let namespaces = namespaces.clone();
+        async move {
+            match namespaces.get_opt(ns).await {
+                Ok(None) => Some(()),
+                _ => None,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn environment_token_kubeconfig_is_admin() {
+    let env = env();
+    let path = env
+        .get_var("FLUX_TEST_KUBECONFIG_TOKEN")
+        .expect("token kubeconfig");
+    let client = client_from(Path::new(path)).await;
+    let namespaces: Api<Namespace> = Api::all(client);
+    let list = namespaces
+        .list(&Default::default())
+        .await
+        .expect("list namespaces with the bearer token");
+    assert!(list
+        .items
+        .iter()
+        .any(|n| n.metadata.name.as_deref() == Some("kube-system")));
+}
