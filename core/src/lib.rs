@@ -3,6 +3,9 @@
 //! This crate knows nothing of Terraform: it takes validated specs, does the work
 //! against git and the cluster, and returns outcomes and observations.
 
+pub mod cluster;
+pub mod git;
+pub mod manifests;
 pub mod sensitive;
 
 pub use sensitive::Sensitive;

@@ -1,3 +1,15 @@
-//! The `terraform-provider-flux` binary.
+//! The `terraform-provider-flux` binary: serves the Flux provider to Terraform.
 
-fn main() {}
+use std::process::ExitCode;
+
+use terraform_provider_flux::FluxProvider;
+
+fn main() -> ExitCode {
+    tfplug::run(
+        FluxProvider::new(),
+        tfplug::ServeOptions {
+            address: terraform_provider_flux::REGISTRY_ADDRESS.to_string(),
+            log_targets: vec!["terraform_provider_flux", "flux_core"],
+        },
+    )
+}

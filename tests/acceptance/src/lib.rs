@@ -1,3 +1,4 @@
 //! The acceptance-test harness: starts or reuses the test environment and drives the
 //! real Terraform CLIs against the built provider.
 pub mod env;
+pub mod terraform;

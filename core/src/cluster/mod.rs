@@ -1,0 +1,182 @@
+//! The cluster engine: connect lazily, apply the install set in stages, write the credential
+//! Secrets, wait for Flux to be ready, read drift, and uninstall.
+//!
+//! ```no_run
+//! # async fn demo(objects: Vec<serde_json::Value>) -> Result<(), flux_core::cluster::ClusterError> {
+//! use flux_core::cluster::{Cluster, ConnectionSpec};
+//! let cluster = Cluster::new(ConnectionSpec {
+//!     config_path: Some("/etc/kubeconfig".into()),
+//!     ..ConnectionSpec::default()
+//! })?;
+//! let outcome = cluster.apply(&objects).await?;
+//! assert!(outcome.created.len() + outcome.configured.len() + outcome.unchanged.len() == objects.len());
+//! # Ok(()) }
+//! ```
+
+mod apply;
+mod connect;
+mod error;
+mod object;
+mod observe;
+mod readiness;
+mod secret;
+mod uninstall;
+mod wait;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kube::core::{GroupVersion, GroupVersionKind};
+use kube::discovery::{ApiCapabilities, ApiResource};
+use tokio::sync::{Mutex, OnceCell};
+
+pub use apply::{sort_for_apply, ApplyOutcome, Stage};
+pub use connect::{ConnectionError, ConnectionSpec, ExecSpec};
+pub use error::ClusterError;
+pub use object::ObjectRef;
+pub use observe::{ComponentObservation, FluxObjectObservation, Observation, ObserveSpec};
+pub use readiness::{
+    crd_readiness, deployment_readiness, flux_readiness, kstatus_readiness, normalize_revision,
+    Readiness,
+};
+pub use secret::{
+    git_secret_data, image_pull_secret_data, GitCredentials, SecretData, SecretOutcome, SecretSpec,
+    SecretType,
+};
+pub use uninstall::{NamespaceOutcome, UninstallOutcome, UninstallSpec};
+pub use wait::{WaitRule, WaitTarget};
+
+/// The field manager of every write, as the Flux CLI and the reference provider use.
+pub const FIELD_MANAGER: &str = "flux";
+
+/// A Kubernetes cluster, connected on first use.
+///
+/// [`Cluster::new`] only validates the settings; the kubeconfig files are read and the server
+/// is dialled by the first operation, so a plan can run before the cluster exists. The client
+/// and the discovery results are then cached for the life of the value.
+pub struct Cluster {
+    spec: ConnectionSpec,
+    connection: OnceCell<Connection>,
+    apply_concurrency: usize,
+}
+
+/// The kinds of one group-version document.
+type KindMap = HashMap<String, (ApiResource, ApiCapabilities)>;
+
+/// The client and its discovery cache.
+struct Connection {
+    client: kube::Client,
+    /// Resolved kinds, per group-version document fetched.
+    discovery: Mutex<HashMap<GroupVersion, Arc<KindMap>>>,
+}
+
+impl Cluster {
+    /// Validates the connection settings; dials nothing and reads no file.
+    pub fn new(spec: ConnectionSpec) -> Result<Self, ClusterError> {
+        spec.validate()?;
+        Ok(Self {
+            spec,
+            connection: OnceCell::new(),
+            apply_concurrency: 8,
+        })
+    }
+
+    /// Sets how many objects of one stage are applied at the same time (at least 1).
+    pub fn with_apply_concurrency(mut self, concurrency: usize) -> Self {
+        self.apply_concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The client, built on first use.
+    async fn connection(&self) -> Result<&Connection, ClusterError> {
+        self.connection
+            .get_or_try_init(|| async {
+                let config = self.spec.load_config().await?;
+                tracing::debug!(server = %config.cluster_url, "connecting to the cluster");
+                let client = kube::Client::try_from(config)
+                    .map_err(|source| ConnectionError::Client { source })?;
+                Ok::<_, ClusterError>(Connection {
+                    client,
+                    discovery: Mutex::new(HashMap::new()),
+                })
+            })
+            .await
+    }
+
+    /// The kube client, for callers that need a request this engine does not offer.
+    pub async fn client(&self) -> Result<kube::Client, ClusterError> {
+        Ok(self.connection().await?.client.clone())
+    }
+
+    /// Resolves a kind through discovery, fetching each group-version document once.
+    /// Returns `None` when the server does not serve the kind.
+    async fn find_resource(
+        &self,
+        gvk: &GroupVersionKind,
+    ) -> Result<Option<(ApiResource, ApiCapabilities)>, ClusterError> {
+        let connection = self.connection().await?;
+        let gv = GroupVersion::gv(&gvk.group, &gvk.version);
+        let cached = connection.discovery.lock().await.get(&gv).cloned();
+        if let Some(kinds) = &cached {
+            if let Some(found) = kinds.get(&gvk.kind) {
+                return Ok(Some(found.clone()));
+            }
+        }
+        // Not cached, or cached before a CRD added this kind: fetch the document again.
+        let group = match kube::discovery::pinned_group(&connection.client, &gv).await {
+            Ok(group) => group,
+            Err(kube::Error::Api(status)) if status.is_not_found() => return Ok(None),
+            Err(source) => {
+                return Err(ClusterError::Discovery {
+                    api_version: gv.api_version(),
+                    source: Box::new(source),
+                })
+            }
+        };
+        let kinds: HashMap<_, _> = group
+            .versioned_resources(&gvk.version)
+            .into_iter()
+            .map(|(ar, caps)| (ar.kind.clone(), (ar, caps)))
+            .collect();
+        let found = kinds.get(&gvk.kind).cloned();
+        connection
+            .discovery
+            .lock()
+            .await
+            .insert(gv, Arc::new(kinds));
+        Ok(found)
+    }
+
+    /// Like [`Cluster::find_resource`], but a kind the server does not serve is an error.
+    async fn get_resource(
+        &self,
+        gvk: &GroupVersionKind,
+    ) -> Result<(ApiResource, ApiCapabilities), ClusterError> {
+        self.find_resource(gvk)
+            .await?
+            .ok_or_else(|| ClusterError::UnknownKind {
+                api_version: GroupVersion::gv(&gvk.group, &gvk.version).api_version(),
+                kind: gvk.kind.clone(),
+            })
+    }
+
+    /// An API handle for one object's collection (namespaced or cluster-wide).
+    async fn api_for(
+        &self,
+        object: &ObjectRef,
+    ) -> Result<kube::Api<kube::api::DynamicObject>, ClusterError> {
+        let (ar, caps) = self.get_resource(&object.gvk()).await?;
+        let client = self.connection().await?.client.clone();
+        Ok(match (caps.scope, &object.namespace) {
+            (kube::discovery::Scope::Namespaced, Some(ns)) => {
+                kube::Api::namespaced_with(client, ns, &ar)
+            }
+            (kube::discovery::Scope::Namespaced, None) => {
+                return Err(ClusterError::MissingNamespace {
+                    object: object.clone(),
+                })
+            }
+            (kube::discovery::Scope::Cluster, _) => kube::Api::all_with(client, &ar),
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! Bounded waits: poll each object, judge it with its readiness rule, fail at once on a
+//! terminal failure, and on timeout say what was still not ready.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::readiness::{flux_readiness, kstatus_readiness, Readiness};
+use super::{Cluster, ClusterError, ObjectRef};
+
+/// The default poll interval, as the Flux CLI's.
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How an object is judged ready.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitRule {
+    /// Flux's checklist, optionally requiring a revision such as `main@sha1:<sha>`.
+    Flux {
+        /// The revision the object must report.
+        expected_revision: Option<String>,
+    },
+    /// The kstatus rules for the object's kind (Deployments, CRDs, ...).
+    Kstatus,
+}
+
+/// One object to wait for, and its rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitTarget {
+    /// The object.
+    pub object: ObjectRef,
+    /// How to judge it.
+    pub rule: WaitRule,
+}
+
+impl WaitTarget {
+    fn judge(&self, live: Option<&Value>) -> Readiness {
+        let Some(live) = live else {
+            return Readiness::InProgress("not found".into());
+        };
+        match &self.rule {
+            WaitRule::Flux { expected_revision } => {
+                flux_readiness(live, expected_revision.as_deref())
+            }
+            WaitRule::Kstatus => kstatus_readiness(live),
+        }
+    }
+}
+
+impl Cluster {
+    /// Waits until every target is ready, polling every 2 s, for at most `timeout`.
+    ///
+    /// A terminal failure (Ready=False, Stalled=True, suspended, progress deadline exceeded)
+    /// fails at once with the object's message. On timeout the error lists every object still
+    /// not ready and why. Progress is logged whenever an object's state changes.
+    pub async fn wait(
+        &self,
+        targets: &[WaitTarget],
+        timeout: Duration,
+    ) -> Result<(), ClusterError> {
+        self.wait_with_interval(targets, timeout, DEFAULT_INTERVAL)
+            .await
+    }
+
+    /// [`Cluster::wait`] with a chosen poll interval.
+    #[tracing::instrument(skip_all, fields(targets = targets.len(), timeout_s = timeout.as_secs()))]
+    pub async fn wait_with_interval(
+        &self,
+        targets: &[WaitTarget],
+        timeout: Duration,
+        interval: Duration,
+    ) -> Result<(), ClusterError> {
+        let deadline = Instant::now() + timeout;
+        let mut last_seen: HashMap<&ObjectRef, Readiness> = HashMap::new();
+        let mut pending: Vec<&WaitTarget> = targets.iter().collect();
+        loop {
+            let verdicts = try_join_all(pending.iter().map(|target| async move {
+                let live = self.find_object(&target.object).await?;
+                Ok::<_, ClusterError>(target.judge(live.as_ref()))
+            }))
+            .await?;
+            let mut still_pending = Vec::new();
+            for (target, verdict) in pending.into_iter().zip(verdicts) {
+                if last_seen.get(&target.object) != Some(&verdict) {
+                    match &verdict {
+                        Readiness::Current => {
+                            tracing::info!(object = %target.object, "ready");
+                        }
+                        Readiness::InProgress(why) => {
+                            tracing::info!(object = %target.object, state = %why, "waiting");
+                        }
+                        Readiness::Failed(_) => {}
+                    }
+                }
+                match &verdict {
+                    Readiness::Current => {}
+                    Readiness::Failed(message) => {
+                        return Err(ClusterError::Failed {
+                            object: target.object.clone(),
+                            message: message.clone(),
+                        })
+                    }
+                    Readiness::InProgress(_) => still_pending.push(target),
+                }
+                last_seen.insert(&target.object, verdict);
+            }
+            pending = still_pending;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ClusterError::Timeout {
+                    timeout,
+                    pending: pending
+                        .iter()
+                        .map(|t| {
+                            let why = match last_seen.get(&t.object) {
+                                Some(Readiness::InProgress(why)) => why.clone(),
+                                _ => String::from("not ready"),
+                            };
+                            (t.object.clone(), why)
+                        })
+                        .collect(),
+                });
+            }
+            tokio::time::sleep(interval.min(deadline - now)).await;
+        }
+    }
+
+    /// Reads one object as JSON; `None` when it, its namespace or its kind does not exist.
+    pub async fn find_object(&self, object: &ObjectRef) -> Result<Option<Value>, ClusterError> {
+        if self.find_resource(&object.gvk()).await?.is_none() {
+            return Ok(None);
+        }
+        let api = self.api_for(object).await?;
+        let live = api
+            .get_opt(&object.name)
+            .await
+            .map_err(|source| ClusterError::Request {
+                action: "read",
+                object: object.clone(),
+                source: Box::new(source),
+            })?;
+        let Some(live) = live else {
+            return Ok(None);
+        };
+        let mut value = serde_json::to_value(live).map_err(|_| ClusterError::Failed {
+            object: object.clone(),
+            message: "object could not be encoded as JSON".into(),
+        })?;
+        // The readiness rules dispatch on kind; make sure it is there.
+        if let Some(map) = value.as_object_mut() {
+            map.entry("kind")
+                .or_insert_with(|| Value::String(object.kind.clone()));
+            map.entry("apiVersion")
+                .or_insert_with(|| Value::String(object.api_version.clone()));
+        }
+        Ok(Some(value))
+    }
+}

@@ -1,0 +1,462 @@
+//! The `kustomization.yaml` next to the gotk files, and `kustomization_override` parsing.
+
+use serde_json::{Map, Value};
+
+use super::overrides::select::Target;
+use super::yaml::parse_yaml_stream;
+use super::ManifestError;
+
+/// The files the bootstrap kustomization lists, and an override must list.
+pub const KUSTOMIZATION_FILES: [&str; 2] = ["gotk-components.yaml", "gotk-sync.yaml"];
+
+/// The default `kustomization.yaml` written next to the gotk files.
+pub fn default_kustomization() -> String {
+    format!(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- {}\n- {}\n",
+        KUSTOMIZATION_FILES[0], KUSTOMIZATION_FILES[1]
+    )
+}
+
+/// A parsed `kustomization_override`: a kustomize Kustomization whose `resources` are the
+/// two gotk files, with the transformations this engine applies.
+///
+/// Supported fields: `apiVersion`, `kind`, `metadata`, `resources`, `namespace`, `patches`,
+/// `patchesStrategicMerge` and `patchesJson6902` (inline only), `images`, `labels`,
+/// `commonLabels`, `commonAnnotations`. Any other field is an error.
+#[derive(Debug, Clone)]
+pub struct Override {
+    text: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) strategic_patches: Vec<Patch>,
+    pub(crate) patches: Vec<Patch>,
+    pub(crate) labels: Vec<LabelSet>,
+    pub(crate) common_labels: Vec<(String, String)>,
+    pub(crate) common_annotations: Vec<(String, String)>,
+    pub(crate) json_patches: Vec<Patch>,
+    pub(crate) images: Vec<ImageRule>,
+}
+
+/// One patch of the override, with the field it came from (`patches[1]`).
+#[derive(Debug, Clone)]
+pub(crate) struct Patch {
+    pub(crate) field: String,
+    pub(crate) body: PatchBody,
+    pub(crate) target: Option<Target>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum PatchBody {
+    /// Strategic-merge patches, one per YAML document.
+    Strategic(Vec<Value>),
+    /// A JSON 6902 operation list.
+    Json(json_patch::Patch),
+}
+
+/// An entry of `labels`.
+#[derive(Debug, Clone)]
+pub(crate) struct LabelSet {
+    pub(crate) pairs: Vec<(String, String)>,
+    pub(crate) include_selectors: bool,
+    pub(crate) include_templates: bool,
+}
+
+/// An entry of `images`.
+#[derive(Debug, Clone)]
+pub(crate) struct ImageRule {
+    pub(crate) name: String,
+    pub(crate) new_name: Option<String>,
+    pub(crate) new_tag: Option<String>,
+    pub(crate) digest: Option<String>,
+    pub(crate) tag_suffix: Option<String>,
+}
+
+const TOP_LEVEL: [&str; 12] = [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "namespace",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "images",
+    "labels",
+    "commonLabels",
+    "commonAnnotations",
+];
+
+impl Override {
+    /// Parses and checks an override. Every unsupported field or bad value is an error
+    /// naming the field; nothing is silently ignored.
+    pub fn parse(text: &str) -> Result<Self, ManifestError> {
+        let documents = parse_yaml_stream(text, "kustomization_override")?;
+        let root = match documents.as_slice() {
+            [Value::Object(map)] => map,
+            _ => {
+                return Err(ManifestError::override_field(
+                    "document",
+                    "must be a single YAML mapping (a kustomize Kustomization)",
+                ))
+            }
+        };
+        for key in root.keys() {
+            if !TOP_LEVEL.contains(&key.as_str()) {
+                return Err(ManifestError::UnsupportedOverrideField { field: key.clone() });
+            }
+        }
+        check_type_meta(root)?;
+        check_resources(root.get("resources"))?;
+        let namespace = match root.get("namespace") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(ns)) if ns.is_empty() => None,
+            Some(Value::String(ns)) => {
+                super::validate::validate_dns_label("namespace", ns).map_err(|_| {
+                    ManifestError::override_field("namespace", "must be an RFC 1123 label")
+                })?;
+                Some(ns.clone())
+            }
+            Some(_) => {
+                return Err(ManifestError::override_field(
+                    "namespace",
+                    "must be a string",
+                ))
+            }
+        };
+        Ok(Self {
+            text: text.to_string(),
+            namespace,
+            strategic_patches: parse_strategic_list(root.get("patchesStrategicMerge"))?,
+            patches: parse_patches(root.get("patches"))?,
+            labels: parse_labels(root.get("labels"))?,
+            common_labels: string_map(root.get("commonLabels"), "commonLabels")?,
+            common_annotations: string_map(root.get("commonAnnotations"), "commonAnnotations")?,
+            json_patches: parse_json6902_list(root.get("patchesJson6902"))?,
+            images: parse_images(root.get("images"))?,
+        })
+    }
+
+    /// The override as given, which is written verbatim as `kustomization.yaml`.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+fn check_type_meta(root: &Map<String, Value>) -> Result<(), ManifestError> {
+    match root.get("apiVersion").and_then(Value::as_str) {
+        None if !root.contains_key("apiVersion") => {}
+        Some("kustomize.config.k8s.io/v1beta1") => {}
+        _ => {
+            return Err(ManifestError::override_field(
+                "apiVersion",
+                "must be kustomize.config.k8s.io/v1beta1",
+            ))
+        }
+    }
+    match root.get("kind").and_then(Value::as_str) {
+        None if !root.contains_key("kind") => Ok(()),
+        Some("Kustomization") => Ok(()),
+        _ => Err(ManifestError::override_field(
+            "kind",
+            "must be Kustomization",
+        )),
+    }
+}
+
+fn check_resources(resources: Option<&Value>) -> Result<(), ManifestError> {
+    let list = match resources {
+        Some(Value::Array(list)) => list,
+        _ => {
+            return Err(ManifestError::override_field(
+                "resources",
+                "must list gotk-components.yaml and gotk-sync.yaml",
+            ))
+        }
+    };
+    let mut names = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let name = item.as_str().ok_or_else(|| {
+            ManifestError::override_field(format!("resources[{i}]"), "must be a string")
+        })?;
+        let name = name.trim_start_matches("./");
+        if !KUSTOMIZATION_FILES.contains(&name) {
+            return Err(ManifestError::UnsupportedOverrideField {
+                field: format!("resources[{i}] ({name}: only the gotk files can be listed)"),
+            });
+        }
+        names.push(name);
+    }
+    for file in KUSTOMIZATION_FILES {
+        if !names.contains(&file) {
+            return Err(ManifestError::override_field(
+                "resources",
+                format!("must include {file}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn as_list<'a>(value: Option<&'a Value>, field: &str) -> Result<&'a [Value], ManifestError> {
+    match value {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(list)) => Ok(list),
+        Some(_) => Err(ManifestError::override_field(field, "must be a list")),
+    }
+}
+
+fn as_entry<'a>(
+    value: &'a Value,
+    field: &str,
+    allowed: &[&str],
+) -> Result<&'a Map<String, Value>, ManifestError> {
+    let map = value
+        .as_object()
+        .ok_or_else(|| ManifestError::override_field(field, "must be a mapping"))?;
+    for key in map.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(ManifestError::UnsupportedOverrideField {
+                field: format!("{field}.{key}"),
+            });
+        }
+    }
+    Ok(map)
+}
+
+fn string_field(
+    map: &Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Option<String>, ManifestError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ManifestError::override_field(
+            format!("{field}.{key}"),
+            "must be a string",
+        )),
+    }
+}
+
+fn bool_field(map: &Map<String, Value>, key: &str, field: &str) -> Result<bool, ManifestError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(ManifestError::override_field(
+            format!("{field}.{key}"),
+            "must be a boolean",
+        )),
+    }
+}
+
+fn string_map(value: Option<&Value>, field: &str) -> Result<Vec<(String, String)>, ManifestError> {
+    let map = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(ManifestError::override_field(field, "must be a mapping")),
+    };
+    map.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            _ => Err(ManifestError::override_field(
+                format!("{field}.{k}"),
+                "must be a string (quote numbers and booleans)",
+            )),
+        })
+        .collect()
+}
+
+fn parse_patches(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
+    let mut out = Vec::new();
+    for (i, entry) in as_list(value, "patches")?.iter().enumerate() {
+        let field = format!("patches[{i}]");
+        let map = as_entry(entry, &field, &["patch", "path", "target", "options"])?;
+        if map.contains_key("path") {
+            return Err(ManifestError::UnsupportedOverrideField {
+                field: format!("{field}.path (write the patch inline with `patch`)"),
+            });
+        }
+        if let Some(options) = map.get("options") {
+            let options = as_entry(
+                options,
+                &format!("{field}.options"),
+                &["allowNameChange", "allowKindChange"],
+            )?;
+            for key in ["allowNameChange", "allowKindChange"] {
+                if bool_field(options, key, &format!("{field}.options"))? {
+                    return Err(ManifestError::UnsupportedOverrideField {
+                        field: format!("{field}.options.{key}"),
+                    });
+                }
+            }
+        }
+        // kustomize trims the patch text, which also drops the final newline of a block
+        // scalar that ends it.
+        let text = string_field(map, "patch", &field)?
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ManifestError::override_field(format!("{field}.patch"), "is required")
+            })?;
+        let target = map
+            .get("target")
+            .map(|t| Target::parse(t, &format!("{field}.target")))
+            .transpose()?;
+        let body = parse_patch_body(&text, &field)?;
+        match (&body, &target) {
+            (PatchBody::Json(_), None) => {
+                return Err(ManifestError::override_field(
+                    format!("{field}.target"),
+                    "is required for a JSON 6902 patch",
+                ))
+            }
+            (PatchBody::Strategic(docs), Some(_)) if docs.len() > 1 => {
+                return Err(ManifestError::override_field(
+                    format!("{field}.patch"),
+                    "must hold a single document when a target is set",
+                ))
+            }
+            _ => {}
+        }
+        out.push(Patch {
+            field,
+            body,
+            target,
+        });
+    }
+    Ok(out)
+}
+
+/// A patch body is a JSON 6902 operation list when it is one sequence, else strategic merge.
+fn parse_patch_body(text: &str, field: &str) -> Result<PatchBody, ManifestError> {
+    let what = format!("kustomization_override {field}.patch");
+    let documents = parse_yaml_stream(text, &what)?;
+    if let [Value::Array(_)] = documents.as_slice() {
+        let ops = documents.into_iter().next().unwrap_or_default();
+        let patch =
+            serde_json::from_value(ops).map_err(|source| ManifestError::JsonPatchParse {
+                field: format!("{field}.patch"),
+                source,
+            })?;
+        return Ok(PatchBody::Json(patch));
+    }
+    if documents.is_empty() || documents.iter().any(|d| !d.is_object()) {
+        return Err(ManifestError::override_field(
+            format!("{field}.patch"),
+            "must be a strategic-merge patch (YAML mappings) or a JSON 6902 operation list",
+        ));
+    }
+    Ok(PatchBody::Strategic(documents))
+}
+
+fn parse_strategic_list(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
+    let mut out = Vec::new();
+    for (i, entry) in as_list(value, "patchesStrategicMerge")?.iter().enumerate() {
+        let field = format!("patchesStrategicMerge[{i}]");
+        let text = entry
+            .as_str()
+            .ok_or_else(|| ManifestError::override_field(&field, "must be a string"))?;
+        // A single line without a mapping is a file path, which this engine cannot read.
+        if !text.trim().contains('\n') && !text.contains(':') {
+            return Err(ManifestError::UnsupportedOverrideField {
+                field: format!("{field} (file paths; write the patch inline)"),
+            });
+        }
+        match parse_patch_body(text, &field)? {
+            PatchBody::Strategic(docs) => out.push(Patch {
+                field,
+                body: PatchBody::Strategic(docs),
+                target: None,
+            }),
+            PatchBody::Json(_) => {
+                return Err(ManifestError::override_field(
+                    field,
+                    "must be a strategic-merge patch",
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_json6902_list(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
+    let mut out = Vec::new();
+    for (i, entry) in as_list(value, "patchesJson6902")?.iter().enumerate() {
+        let field = format!("patchesJson6902[{i}]");
+        let map = as_entry(entry, &field, &["patch", "path", "target"])?;
+        if map.contains_key("path") {
+            return Err(ManifestError::UnsupportedOverrideField {
+                field: format!("{field}.path (write the patch inline with `patch`)"),
+            });
+        }
+        let text = string_field(map, "patch", &field)?.ok_or_else(|| {
+            ManifestError::override_field(format!("{field}.patch"), "is required")
+        })?;
+        let target = map
+            .get("target")
+            .map(|t| Target::parse(t, &format!("{field}.target")))
+            .transpose()?
+            .ok_or_else(|| {
+                ManifestError::override_field(format!("{field}.target"), "is required")
+            })?;
+        let ops = parse_yaml_stream(&text, &format!("kustomization_override {field}.patch"))?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let patch =
+            serde_json::from_value(ops).map_err(|source| ManifestError::JsonPatchParse {
+                field: format!("{field}.patch"),
+                source,
+            })?;
+        out.push(Patch {
+            field,
+            body: PatchBody::Json(patch),
+            target: Some(target),
+        });
+    }
+    Ok(out)
+}
+
+fn parse_labels(value: Option<&Value>) -> Result<Vec<LabelSet>, ManifestError> {
+    let mut out = Vec::new();
+    for (i, entry) in as_list(value, "labels")?.iter().enumerate() {
+        let field = format!("labels[{i}]");
+        let map = as_entry(
+            entry,
+            &field,
+            &["pairs", "includeSelectors", "includeTemplates"],
+        )?;
+        out.push(LabelSet {
+            pairs: string_map(map.get("pairs"), &format!("{field}.pairs"))?,
+            include_selectors: bool_field(map, "includeSelectors", &field)?,
+            include_templates: bool_field(map, "includeTemplates", &field)?,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_images(value: Option<&Value>) -> Result<Vec<ImageRule>, ManifestError> {
+    let mut out = Vec::new();
+    for (i, entry) in as_list(value, "images")?.iter().enumerate() {
+        let field = format!("images[{i}]");
+        let map = as_entry(
+            entry,
+            &field,
+            &["name", "newName", "newTag", "digest", "tagSuffix"],
+        )?;
+        let name = string_field(map, "name", &field)?
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| ManifestError::override_field(format!("{field}.name"), "is required"))?;
+        regex::Regex::new(&format!("^{name}$")).map_err(|source| ManifestError::TargetRegex {
+            field: format!("{field}.name"),
+            source: Box::new(source),
+        })?;
+        out.push(ImageRule {
+            name,
+            new_name: string_field(map, "newName", &field)?.filter(|s| !s.is_empty()),
+            new_tag: string_field(map, "newTag", &field)?.filter(|s| !s.is_empty()),
+            digest: string_field(map, "digest", &field)?.filter(|s| !s.is_empty()),
+            tag_suffix: string_field(map, "tagSuffix", &field)?.filter(|s| !s.is_empty()),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,337 @@
+//! Multi-document YAML in and out, with kustomize's output layout.
+//!
+//! Output: keys sorted, 2-space indent, sequences not indented under their key, `---`
+//! between documents, multi-line strings as literal blocks, and strings that would read back
+//! as another type quoted.
+
+use serde::Deserialize as _;
+use serde_json::{Map, Value};
+
+use super::ManifestError;
+
+/// Parses a multi-document YAML stream into JSON values, skipping empty documents.
+///
+/// `what` names the input in errors (a file name or an attribute).
+pub fn parse_yaml_stream(text: &str, what: &str) -> Result<Vec<Value>, ManifestError> {
+    let mut out = Vec::new();
+    for document in serde_norway::Deserializer::from_str(text) {
+        let value = Value::deserialize(document).map_err(|source| ManifestError::Yaml {
+            what: what.to_string(),
+            source,
+        })?;
+        if !value.is_null() {
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a multi-document YAML stream of Kubernetes objects.
+///
+/// Every document must be a mapping with `apiVersion`, `kind` and `metadata.name`
+/// strings; empty documents are skipped.
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, ManifestError> {
+    parse_objects(text, "manifest")
+}
+
+pub(crate) fn parse_objects(text: &str, what: &str) -> Result<Vec<Value>, ManifestError> {
+    let values = parse_yaml_stream(text, what)?;
+    for (index, value) in values.iter().enumerate() {
+        check_object(value).map_err(|reason| ManifestError::NotAnObject {
+            what: what.to_string(),
+            index,
+            reason,
+        })?;
+    }
+    Ok(values)
+}
+
+fn check_object(value: &Value) -> Result<(), String> {
+    let map = value.as_object().ok_or("not a mapping")?;
+    for key in ["apiVersion", "kind"] {
+        if !map.get(key).is_some_and(Value::is_string) {
+            return Err(format!("{key} is missing or not a string"));
+        }
+    }
+    if !value
+        .pointer("/metadata/name")
+        .is_some_and(Value::is_string)
+    {
+        return Err("metadata.name is missing or not a string".to_string());
+    }
+    Ok(())
+}
+
+/// Writes objects as a YAML stream separated by `---` lines, in kustomize's layout.
+pub fn write_documents(objects: &[Value]) -> String {
+    let mut out = String::with_capacity(objects.len() * 2048);
+    for (i, object) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        write_document(&mut out, object);
+    }
+    out
+}
+
+/// Writes one value as a YAML document (no separator).
+pub fn write_document(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(map) if !map.is_empty() => write_map(out, map, 0),
+        Value::Array(items) if !items.is_empty() => write_seq(out, items, 0),
+        other => {
+            write_inline(out, other, 0);
+            out.push('\n');
+        }
+    }
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn sorted_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
+/// Writes a non-empty mapping whose first key goes at the current position and whose other
+/// keys are indented by `level`.
+fn write_map(out: &mut String, map: &Map<String, Value>, level: usize) {
+    for (i, (key, value)) in sorted_entries(map).into_iter().enumerate() {
+        if i > 0 {
+            indent(out, level);
+        }
+        write_string(out, key, level, true);
+        out.push(':');
+        write_value_after_key(out, value, level);
+    }
+}
+
+fn write_value_after_key(out: &mut String, value: &Value, level: usize) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            indent(out, level + 2);
+            write_map(out, map, level + 2);
+        }
+        // Sequences under a key are not indented, as kustomize writes them.
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            indent(out, level);
+            write_seq(out, items, level);
+        }
+        other => {
+            out.push(' ');
+            write_inline(out, other, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_seq(out: &mut String, items: &[Value], level: usize) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            indent(out, level);
+        }
+        out.push_str("- ");
+        match item {
+            Value::Object(map) if !map.is_empty() => write_map(out, map, level + 2),
+            Value::Array(inner) if !inner.is_empty() => write_seq(out, inner, level + 2),
+            other => {
+                write_inline(out, other, level + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Writes a scalar or an empty collection; `level` is the indent of a literal block's lines.
+fn write_inline(out: &mut String, value: &Value, level: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(out, s, level, false),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
+    if !is_key && s.contains('\n') && literal_block_ok(s) {
+        write_literal(out, s, level);
+    } else if s.is_empty() || resolves_to_non_string(s) {
+        write_double_quoted(out, s);
+    } else if !plain_ok(s) {
+        if s.chars().all(|c| !c.is_control()) {
+            out.push('\'');
+            out.push_str(&s.replace('\'', "''"));
+            out.push('\'');
+        } else {
+            write_double_quoted(out, s);
+        }
+    } else {
+        out.push_str(s);
+    }
+}
+
+fn literal_block_ok(s: &str) -> bool {
+    !s.starts_with(' ')
+        && !s.starts_with('\n')
+        && s.lines().all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
+        && s.chars().all(|c| c == '\n' || !c.is_control())
+}
+
+fn write_literal(out: &mut String, s: &str, level: usize) {
+    let (body, chomp) = if let Some(stripped) = s.strip_suffix('\n') {
+        if stripped.ends_with('\n') {
+            (s.trim_end_matches('\n'), "+")
+        } else {
+            (stripped, "")
+        }
+    } else {
+        (s, "-")
+    };
+    out.push('|');
+    out.push_str(chomp);
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            indent(out, level);
+            out.push_str(line);
+        }
+    }
+    if chomp == "+" {
+        for _ in 0..(s.len() - body.len() - 1) {
+            out.push('\n');
+        }
+    }
+}
+
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Strings that a YAML 1.1 or 1.2 reader would take for a bool, null or number.
+fn resolves_to_non_string(s: &str) -> bool {
+    const WORDS: [&str; 22] = [
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "True", "False", "Yes",
+        "No", "On", "Off", "TRUE", "FALSE", "YES", "NO", "NULL", "Null",
+    ];
+    if WORDS.contains(&s) || matches!(s, "Y" | "N" | "ON" | "OFF") {
+        return true;
+    }
+    looks_numeric(s)
+}
+
+fn looks_numeric(s: &str) -> bool {
+    let t = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if t.is_empty() {
+        return false;
+    }
+    if matches!(t, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    if let Some(hex) = t.strip_prefix("0x") {
+        return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
+    }
+    if let Some(oct) = t.strip_prefix("0o") {
+        return !oct.is_empty() && oct.chars().all(|c| c.is_digit(8));
+    }
+    // Decimal integers and floats, with YAML 1.1's `_` separators and `:` sexagesimals.
+    let mut digits = 0;
+    let mut dots = 0;
+    let mut exp = false;
+    let mut prev = ' ';
+    for c in t.chars() {
+        match c {
+            '0'..='9' => digits += 1,
+            '_' | ':' if digits > 0 => {}
+            '.' => dots += 1,
+            'e' | 'E' if digits > 0 && !exp => exp = true,
+            '-' | '+' if matches!(prev, 'e' | 'E') => {}
+            _ => return false,
+        }
+        prev = c;
+    }
+    digits > 0 && dots <= 1
+}
+
+fn plain_ok(s: &str) -> bool {
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        // `-`, `?` and `:` may start a plain scalar when followed by a non-space.
+        let second = s.chars().nth(1);
+        let allowed = matches!(first, '-' | '?' | ':')
+            && second.is_some_and(|c| c != ' ')
+            && !(first == '-' && s.starts_with("---"));
+        if !allowed {
+            return false;
+        }
+    }
+    !(s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.ends_with(':')
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.contains('\t')
+        || s.chars().any(|c| c.is_control()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn roundtrip(v: &Value) -> Value {
+        let text = write_documents(std::slice::from_ref(v));
+        let back = parse_yaml_stream(&text, "test").unwrap();
+        back.into_iter().next().unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn write_documents_tricky_strings_read_back_equal() {
+        let v = json!({
+            "a": ["*", "", "true", "1000", "0x1F", "1e3", "- x", "a: b", "a #b", "'q'",
+                   "\"dq\"", "line1\nline2", "ends\n", "many\n\n", " lead", "trail ", "x\ty",
+                   "null", "~", "-1", "1.5", "--flag=1", ":x", "@at", "%p", "ok-plain",
+                   "c\u{1}d", "  indented\nblock", "yes", "On"],
+            "nested": {"list": [{"k": 1, "l": [1, [2, 3]]}, []], "empty": {}},
+            "n": null, "f": 1.25, "b": false
+        });
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    #[test]
+    fn write_documents_layout_is_kustomize_style() {
+        let v = json!({"kind": "X", "apiVersion": "v1", "spec": {"items": [{"b": 1, "a": "*"}], "e": {}}});
+        let text = write_documents(&[v.clone(), v]);
+        assert_eq!(
+            text,
+            "apiVersion: v1\nkind: X\nspec:\n  e: {}\n  items:\n  - a: '*'\n    b: 1\n---\napiVersion: v1\nkind: X\nspec:\n  e: {}\n  items:\n  - a: '*'\n    b: 1\n"
+        );
+    }
+
+    #[test]
+    fn parse_documents_non_object_fails_naming_the_document() {
+        let err = parse_documents("apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\n- 1\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("document 1"), "{err}");
+    }
+}

@@ -1,0 +1,285 @@
+//! A typed driver for the real Terraform CLIs, running the provider built from this
+//! workspace through a CLI configuration with `dev_overrides` (no `init`), one work
+//! directory per test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The provider address the tests use: the reference provider's, as a drop-in.
+pub const PROVIDER_SOURCE: &str = "fluxcd/flux";
+
+/// One Terraform CLI.
+#[derive(Clone, Debug)]
+pub struct Terraform {
+    /// The executable.
+    pub bin: PathBuf,
+    /// Its version, as `1.15.5`.
+    pub version: String,
+}
+
+impl Terraform {
+    /// Terraform 1.15.5 and 1.0.3, the CLIs every acceptance test runs under.
+    /// A missing CLI fails the test with the command that installs it.
+    pub fn matrix() -> Vec<Terraform> {
+        vec![Self::latest(), Self::legacy()]
+    }
+
+    /// Terraform 1.15.5 (`FLUX_TEST_TERRAFORM`).
+    pub fn latest() -> Terraform {
+        Self::find("FLUX_TEST_TERRAFORM", "terraform", "1.15.5")
+    }
+
+    /// Terraform 1.0.3 (`FLUX_TEST_TERRAFORM_2`): the oldest supported protocol-6 CLI.
+    pub fn legacy() -> Terraform {
+        Self::find("FLUX_TEST_TERRAFORM_2", "terraform-1.0.3", "1.0.3")
+    }
+
+    fn find(var: &str, file: &str, version: &str) -> Terraform {
+        let bin = std::env::var_os(var)
+            .map(PathBuf::from)
+            .or_else(|| installed_dir().map(|d| d.join(file)))
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| {
+                panic!(
+                    "Terraform {version} is not installed: run tests/acceptance/env/setup \
+                     (or tests/acceptance/env/build/terraform.sh), or set {var}"
+                )
+            });
+        Terraform {
+            bin,
+            version: version.to_string(),
+        }
+    }
+
+    /// Whether this is the 1.0 CLI, which crashes when a single nested attribute is
+    /// omitted (fixed in 1.0.5): its configurations must set every one.
+    pub fn is_legacy(&self) -> bool {
+        self.version.starts_with("1.0.")
+    }
+
+    /// A fresh work directory holding `main.tf`.
+    pub fn workdir(&self, test: &str, main_tf: &str) -> Workdir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("tf-{test}-{n}-"))
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a work directory: {e}"));
+        let cli_config = dir.path().join("cli.tfrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir().display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("cannot write the CLI configuration: {e}"));
+        std::fs::write(dir.path().join("main.tf"), main_tf)
+            .unwrap_or_else(|e| panic!("cannot write main.tf: {e}"));
+        Workdir {
+            dir,
+            terraform: self.clone(),
+            env: vec![("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string())],
+        }
+    }
+}
+
+/// Where `terraform.sh` installed the CLIs, if it did.
+fn installed_dir() -> Option<PathBuf> {
+    let script = workspace_root().join("tests/acceptance/env/build/terraform.sh");
+    let out = Command::new("bash").arg(script).arg("--installed").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let dir = String::from_utf8(out.stdout).ok()?;
+    Some(PathBuf::from(dir.trim()))
+}
+
+/// The workspace root (two levels above this package).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The directory holding the provider binary under test: `FLUX_TEST_PROVIDER_DIR`,
+/// or the workspace's debug build (the README's test command builds it first).
+pub fn provider_dir() -> PathBuf {
+    let dir = std::env::var_os("FLUX_TEST_PROVIDER_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            target.join("debug")
+        });
+    assert!(
+        dir.join("terraform-provider-flux").exists(),
+        "the provider binary is missing in {}: run `cargo build -p terraform-provider-flux` first",
+        dir.display()
+    );
+    dir
+}
+
+/// A Terraform work directory.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    terraform: Terraform,
+    env: Vec<(String, String)>,
+}
+
+/// What a Terraform command printed.
+#[derive(Debug)]
+pub struct Output {
+    /// Exit code (-1 when killed).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Output {
+    /// Both streams, for assertions on messages.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Panics with the output unless the command succeeded.
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.all());
+        self
+    }
+
+    /// Panics with the output unless the command failed.
+    pub fn failure(self) -> Self {
+        assert_ne!(self.code, 0, "terraform unexpectedly succeeded:\n{}", self.all());
+        self
+    }
+}
+
+impl Workdir {
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The CLI of this directory.
+    pub fn terraform(&self) -> &Terraform {
+        &self.terraform
+    }
+
+    /// Adds an environment variable for every command.
+    pub fn env(&mut self, name: &str, value: &str) {
+        self.env.push((name.to_string(), value.to_string()));
+    }
+
+    /// Replaces `main.tf`.
+    pub fn write_main(&self, main_tf: &str) {
+        std::fs::write(self.path().join("main.tf"), main_tf)
+            .unwrap_or_else(|e| panic!("cannot write main.tf: {e}"));
+    }
+
+    /// Runs `terraform ARGS -input=false -no-color` (flags before positional
+    /// arguments, as Terraform 1.15 requires) in its own process group, killed after
+    /// `timeout`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_timeout(args, Duration::from_secs(300))
+    }
+
+    /// As [`Workdir::run`], with an explicit timeout.
+    pub fn run_with_timeout(&self, args: &[&str], timeout: Duration) -> Output {
+        use std::os::unix::process::CommandExt as _;
+        let (command, rest) = args.split_first().unwrap_or((&"version", &[]));
+        let mut cmd = Command::new(&self.terraform.bin);
+        cmd.arg(command);
+        if *command != "version" && *command != "output" && *command != "state" {
+            cmd.arg("-no-color");
+            if matches!(*command, "plan" | "apply" | "destroy" | "import" | "refresh") {
+                cmd.arg("-input=false");
+            }
+        }
+        cmd.args(rest)
+            .current_dir(self.path())
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.terraform.bin.display()));
+        let pgid = child.id();
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let out_reader = std::thread::spawn(move || read_all(stdout));
+        let err_reader = std::thread::spawn(move || read_all(stderr));
+        let started = Instant::now();
+        let code = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status.code().unwrap_or(-1),
+                Ok(None) if started.elapsed() > timeout => {
+                    kill_group(pgid);
+                    let _ = child.wait();
+                    break -1;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                Err(e) => panic!("waiting for terraform failed: {e}"),
+            }
+        };
+        // Providers left behind by a crashed CLI would hold the pipes open.
+        kill_group(pgid);
+        Output {
+            code,
+            stdout: out_reader.join().unwrap_or_default(),
+            stderr: err_reader.join().unwrap_or_default(),
+        }
+    }
+
+    /// `terraform validate`.
+    pub fn validate(&self) -> Output {
+        self.run(&["validate"])
+    }
+
+    /// `terraform plan`.
+    pub fn plan(&self) -> Output {
+        self.run(&["plan"])
+    }
+
+    /// `terraform plan -detailed-exitcode`: code 0 means no changes.
+    pub fn plan_detailed(&self) -> Output {
+        self.run(&["plan", "-detailed-exitcode"])
+    }
+
+    /// `terraform apply -auto-approve`.
+    pub fn apply(&self) -> Output {
+        self.run(&["apply", "-auto-approve"])
+    }
+
+    /// `terraform destroy -auto-approve`.
+    pub fn destroy(&self) -> Output {
+        self.run(&["destroy", "-auto-approve"])
+    }
+}
+
+fn read_all(stream: Option<impl std::io::Read>) -> String {
+    let mut text = String::new();
+    if let Some(mut s) = stream {
+        let _ = s.read_to_string(&mut text);
+    }
+    text
+}
+
+fn kill_group(pgid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
+}

@@ -1,0 +1,807 @@
+//! The gRPC face of a provider: one thin method per RPC that decodes the request,
+//! calls the provider, and encodes the response. User-facing failures travel as
+//! diagnostics inside responses; only a broken transport is a gRPC error.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+use tracing::Instrument;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::path::AttributePath;
+use crate::plan::plan_block;
+use crate::proto::plugin as plugin_pb;
+use crate::proto::tfplugin6 as pb;
+use crate::provider::{
+    ApplyRequest, ApplyResponse, ConfigureRequest, DataReadResponse, DataSource, DeleteRequest,
+    DeleteResponse, ImportResponse, PlanContext, Provider, ReadRequest, ReadResponse, Resource,
+    UpgradeResponse,
+};
+use crate::schema::Schema;
+use crate::types::Type;
+use crate::validator::validate_block;
+use crate::value::{msgpack, Value};
+
+struct ResourceEntry<D> {
+    resource: Arc<dyn Resource<D>>,
+    schema: Schema,
+    ty: Type,
+}
+
+struct DataSourceEntry<D> {
+    data_source: Arc<dyn DataSource<D>>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// The provider service: the provider, its schemas (computed once), and what
+/// `ConfigureProvider` produced.
+pub(crate) struct ProviderService<P: Provider> {
+    provider: Arc<P>,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: HashMap<String, ResourceEntry<P::Data>>,
+    data_sources: HashMap<String, DataSourceEntry<P::Data>>,
+    schema_response: pb::get_provider_schema::Response,
+    data: RwLock<Option<Arc<P::Data>>>,
+    stop: CancellationToken,
+    next_request: AtomicU64,
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub(crate) fn new(provider: P) -> Self {
+        let provider_schema = provider.schema();
+        let provider_type = provider_schema.value_type();
+        let resources: HashMap<_, _> = provider
+            .resources()
+            .into_iter()
+            .map(|r| {
+                let schema = r.schema();
+                let ty = schema.value_type();
+                (
+                    r.type_name().to_string(),
+                    ResourceEntry {
+                        resource: r,
+                        schema,
+                        ty,
+                    },
+                )
+            })
+            .collect();
+        let data_sources: HashMap<_, _> = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| {
+                let schema = d.schema();
+                let ty = schema.value_type();
+                (
+                    d.type_name().to_string(),
+                    DataSourceEntry {
+                        data_source: d,
+                        schema,
+                        ty,
+                    },
+                )
+            })
+            .collect();
+        let schema_response = pb::get_provider_schema::Response {
+            provider: Some(provider_schema.to_proto()),
+            resource_schemas: resources
+                .iter()
+                .map(|(k, e)| (k.clone(), e.schema.to_proto()))
+                .collect(),
+            data_source_schemas: data_sources
+                .iter()
+                .map(|(k, e)| (k.clone(), e.schema.to_proto()))
+                .collect(),
+            diagnostics: Vec::new(),
+            provider_meta: None,
+            server_capabilities: Some(capabilities()),
+        };
+        Self {
+            provider: Arc::new(provider),
+            provider_schema,
+            provider_type,
+            resources,
+            data_sources,
+            schema_response,
+            data: RwLock::new(None),
+            stop: CancellationToken::new(),
+            next_request: AtomicU64::new(1),
+        }
+    }
+
+    fn span(&self, rpc: &'static str, type_name: &str) -> tracing::Span {
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        if type_name.is_empty() {
+            tracing::debug_span!("rpc", tf_rpc = rpc, tf_req_id = id)
+        } else {
+            tracing::debug_span!(
+                "rpc",
+                tf_rpc = rpc,
+                tf_req_id = id,
+                tf_type_name = type_name
+            )
+        }
+    }
+
+    fn resource(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&ResourceEntry<P::Data>> {
+        let found = self.resources.get(type_name);
+        if found.is_none() {
+            diags.error(
+                "Unknown Resource Type",
+                format!("This provider has no resource type {type_name:?}."),
+            );
+        }
+        found
+    }
+
+    fn data_source(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&DataSourceEntry<P::Data>> {
+        let found = self.data_sources.get(type_name);
+        if found.is_none() {
+            diags.error(
+                "Unknown Data Source Type",
+                format!("This provider has no data source type {type_name:?}."),
+            );
+        }
+        found
+    }
+
+    async fn data(&self, diags: &mut Diagnostics) -> Option<Arc<P::Data>> {
+        let data = self.data.read().await.clone();
+        if data.is_none() {
+            diags.error(
+                "Provider Not Configured",
+                "Terraform called the provider before configuring it. This is a bug in the \
+                 provider or in Terraform; please report it.",
+            );
+        }
+        data
+    }
+
+    /// Runs `work` unless StopProvider cancels it first; cancelling drops the future,
+    /// which stops whatever it was awaiting.
+    async fn cancellable<T>(
+        &self,
+        work: impl Future<Output = T>,
+        diags: &mut Diagnostics,
+    ) -> Option<T> {
+        tokio::select! {
+            out = work => Some(out),
+            () = self.stop.cancelled() => {
+                diags.error(
+                    "Operation Interrupted",
+                    "Terraform asked the provider to stop; the operation was cancelled before it finished.",
+                );
+                None
+            }
+        }
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: false,
+        move_resource_state: false,
+    }
+}
+
+fn decode(
+    value: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Some(dv) = value else {
+        return Value::Null;
+    };
+    let decoded = if !dv.msgpack.is_empty() {
+        msgpack::decode(&dv.msgpack, ty)
+    } else if !dv.json.is_empty() {
+        crate::value::json::decode(&dv.json, ty)
+    } else {
+        Ok(Value::Null)
+    };
+    decoded.unwrap_or_else(|e| {
+        diags.push(Diagnostic::from_error(format!("Invalid {what} Value"), &e));
+        Value::Null
+    })
+}
+
+fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    match msgpack::encode(value, ty) {
+        Ok(bytes) => Some(pb::DynamicValue {
+            msgpack: bytes,
+            json: Vec::new(),
+        }),
+        Err(e) => {
+            diags.push(Diagnostic::from_error(
+                "Provider Produced an Unencodable Value",
+                &e,
+            ));
+            None
+        }
+    }
+}
+
+/// An apply or read must leave nothing unknown; catching it here names the attribute
+/// instead of Terraform's generic inconsistency error.
+fn check_known(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    match value {
+        Value::Unknown(_) => diags.push(
+            Diagnostic::error(
+                "Provider Left a Value Unknown",
+                format!(
+                    "The provider did not set {path} after applying. This is a bug in the \
+                     provider; please report it."
+                ),
+            )
+            .at(path.clone()),
+        ),
+        Value::List(items) | Value::Set(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_known(item, &path.at_index(i), diags);
+            }
+        }
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                check_known(v, &path.at_attr(k.clone()), diags);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn log_outcome(started: Instant, diags: &Diagnostics) {
+    let (errors, warnings) = diags.counts();
+    tracing::debug!(
+        duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        diagnostic_errors = errors,
+        diagnostic_warnings = warnings,
+        "served request"
+    );
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            diagnostics: Vec::new(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|k| pb::get_metadata::DataSourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|k| pb::get_metadata::ResourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let _span = self.span("GetProviderSchema", "").entered();
+        tracing::debug!("served provider schema");
+        Ok(Response::new(self.schema_response.clone()))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ValidateProviderConfig", "");
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let config = decode(
+                req.config.as_ref(),
+                &self.provider_type,
+                "Configuration",
+                &mut diags,
+            );
+            if !diags.has_errors() {
+                validate_block(
+                    &self.provider_schema.block,
+                    &config,
+                    &AttributePath::root(),
+                    &mut diags,
+                );
+                let mut own = Diagnostics::new();
+                self.provider.validate(&config, &mut own).await;
+                diags.extend(own);
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::validate_provider_config::Response {
+                diagnostics: diags.to_proto(),
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ValidateResourceConfig", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
+                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
+                if !diags.has_errors() {
+                    validate_block(
+                        &entry.schema.block,
+                        &config,
+                        &AttributePath::root(),
+                        &mut diags,
+                    );
+                    let mut own = Diagnostics::new();
+                    entry.resource.validate(&config, &mut own).await;
+                    diags.extend(own);
+                }
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::validate_resource_config::Response {
+                diagnostics: diags.to_proto(),
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ValidateDataResourceConfig", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            if let Some(entry) = self.data_source(&req.type_name, &mut diags) {
+                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
+                if !diags.has_errors() {
+                    validate_block(
+                        &entry.schema.block,
+                        &config,
+                        &AttributePath::root(),
+                        &mut diags,
+                    );
+                    let mut own = Diagnostics::new();
+                    entry.data_source.validate(&config, &mut own).await;
+                    diags.extend(own);
+                }
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::validate_data_resource_config::Response {
+                diagnostics: diags.to_proto(),
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("UpgradeResourceState", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let mut upgraded = None;
+            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
+                let raw = req.raw_state.map(|r| r.json).unwrap_or_default();
+                if raw.is_empty() {
+                    diags.error(
+                        "Unsupported State Format",
+                        "The stored state is in the legacy flatmap format, which this provider never wrote.",
+                    );
+                } else {
+                    let mut resp = UpgradeResponse::default();
+                    entry.resource.upgrade_state(req.version, &raw, &mut resp);
+                    diags.extend(resp.diagnostics);
+                    if !diags.has_errors() {
+                        upgraded = encode(&resp.state, &entry.ty, &mut diags);
+                    }
+                }
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::upgrade_resource_state::Response {
+                upgraded_state: upgraded,
+                diagnostics: diags.to_proto(),
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ConfigureProvider", "");
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let config = decode(
+                req.config.as_ref(),
+                &self.provider_type,
+                "Configuration",
+                &mut diags,
+            );
+            if !diags.has_errors() {
+                tracing::info!(
+                    terraform_version = %req.terraform_version,
+                    provider_version = self.provider.version(),
+                    "configuring provider"
+                );
+                let request = ConfigureRequest {
+                    terraform_version: req.terraform_version,
+                    config,
+                };
+                if let Some(data) = self.provider.configure(request, &mut diags).await {
+                    *self.data.write().await = Some(Arc::new(data));
+                }
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::configure_provider::Response {
+                diagnostics: diags.to_proto(),
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ReadResource", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let mut new_state = req.current_state.clone();
+            let mut private = req.private.clone();
+            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
+                let state = decode(req.current_state.as_ref(), &entry.ty, "State", &mut diags);
+                if let (false, Some(data)) = (diags.has_errors(), self.data(&mut diags).await) {
+                    let mut resp = ReadResponse {
+                        state: state.clone(),
+                        private: req.private.clone(),
+                        diagnostics: Diagnostics::new(),
+                    };
+                    let request = ReadRequest {
+                        state,
+                        private: req.private,
+                    };
+                    let work = entry.resource.read(&data, request, &mut resp);
+                    if self.cancellable(work, &mut diags).await.is_some() {
+                        diags.extend(std::mem::take(&mut resp.diagnostics));
+                        if !diags.has_errors() {
+                            check_known(&resp.state, &AttributePath::root(), &mut diags);
+                            new_state = encode(&resp.state, &entry.ty, &mut diags);
+                            private = resp.private;
+                        }
+                    }
+                }
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::read_resource::Response {
+                new_state,
+                diagnostics: diags.to_proto(),
+                private,
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("PlanResourceChange", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let mut response = pb::plan_resource_change::Response::default();
+            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
+                let prior = decode(
+                    req.prior_state.as_ref(),
+                    &entry.ty,
+                    "Prior State",
+                    &mut diags,
+                );
+                let proposed = decode(
+                    req.proposed_new_state.as_ref(),
+                    &entry.ty,
+                    "Proposed State",
+                    &mut diags,
+                );
+                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
+                if !diags.has_errors() {
+                    let mut plan = if proposed.is_null() {
+                        PlanContext {
+                            prior,
+                            config,
+                            planned: Value::Null,
+                            requires_replace: Vec::new(),
+                            prior_private: req.prior_private.clone(),
+                            planned_private: req.prior_private.clone(),
+                        }
+                    } else {
+                        let planned = plan_block(&entry.schema.block, &prior, &config, &proposed);
+                        PlanContext {
+                            prior,
+                            config,
+                            planned: planned.planned,
+                            requires_replace: planned.requires_replace,
+                            prior_private: req.prior_private.clone(),
+                            planned_private: req.prior_private.clone(),
+                        }
+                    };
+                    // A destroy plan from Terraform 1.0 comes before any configure; the
+                    // resource's hook then has nothing to work with and is skipped.
+                    let data = if plan.is_destroy() {
+                        self.data.read().await.clone()
+                    } else {
+                        self.data(&mut diags).await
+                    };
+                    if let Some(data) = data {
+                        let mut own = Diagnostics::new();
+                        let work = entry.resource.modify_plan(&data, &mut plan, &mut own);
+                        if self.cancellable(work, &mut diags).await.is_some() {
+                            diags.extend(own);
+                        }
+                    }
+                    plan.requires_replace.sort();
+                    plan.requires_replace.dedup();
+                    if !diags.has_errors() {
+                        let planned = if plan.is_destroy() {
+                            Value::Null
+                        } else {
+                            plan.planned
+                        };
+                        response.planned_state = encode(&planned, &entry.ty, &mut diags);
+                        response.requires_replace = plan
+                            .requires_replace
+                            .iter()
+                            .map(AttributePath::to_proto)
+                            .collect();
+                        response.planned_private = plan.planned_private;
+                    }
+                }
+            }
+            log_outcome(started, &diags);
+            response.diagnostics = diags.to_proto();
+            Ok(Response::new(response))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ApplyResourceChange", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let mut response = pb::apply_resource_change::Response {
+                new_state: req.prior_state.clone(),
+                private: req.planned_private.clone(),
+                ..Default::default()
+            };
+            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
+                let prior = decode(
+                    req.prior_state.as_ref(),
+                    &entry.ty,
+                    "Prior State",
+                    &mut diags,
+                );
+                let planned = decode(
+                    req.planned_state.as_ref(),
+                    &entry.ty,
+                    "Planned State",
+                    &mut diags,
+                );
+                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
+                if let (false, Some(data)) = (diags.has_errors(), self.data(&mut diags).await) {
+                    if planned.is_null() {
+                        let mut resp = DeleteResponse::default();
+                        let request = DeleteRequest {
+                            prior,
+                            private: req.planned_private.clone(),
+                        };
+                        let work = entry.resource.delete(&data, request, &mut resp);
+                        if self.cancellable(work, &mut diags).await.is_some() {
+                            diags.extend(resp.diagnostics);
+                            if !diags.has_errors() {
+                                response.new_state = encode(&Value::Null, &entry.ty, &mut diags);
+                                response.private = Vec::new();
+                            }
+                        }
+                    } else {
+                        let creating = prior.is_null();
+                        let mut resp = ApplyResponse {
+                            state: planned.clone(),
+                            private: req.planned_private.clone(),
+                            diagnostics: Diagnostics::new(),
+                        };
+                        let request = ApplyRequest {
+                            prior,
+                            planned,
+                            config,
+                            planned_private: req.planned_private.clone(),
+                        };
+                        let work = async {
+                            if creating {
+                                entry.resource.create(&data, request, &mut resp).await;
+                            } else {
+                                entry.resource.update(&data, request, &mut resp).await;
+                            }
+                        };
+                        if self.cancellable(work, &mut diags).await.is_some() {
+                            diags.extend(std::mem::take(&mut resp.diagnostics));
+                            if !diags.has_errors() {
+                                check_known(&resp.state, &AttributePath::root(), &mut diags);
+                            }
+                            // A failed create may still return what it made, so that
+                            // Terraform keeps it (tainted) instead of losing track of it.
+                            if !resp.state.is_null() && resp.state.is_wholly_known() {
+                                response.new_state = encode(&resp.state, &entry.ty, &mut diags);
+                                response.private = resp.private;
+                            }
+                        }
+                    }
+                }
+            }
+            log_outcome(started, &diags);
+            response.diagnostics = diags.to_proto();
+            Ok(Response::new(response))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ImportResourceState", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let mut imported = Vec::new();
+            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
+                if let Some(data) = self.data(&mut diags).await {
+                    let mut resp = ImportResponse::default();
+                    let work = entry.resource.import(&data, &req.id, &mut resp);
+                    if self.cancellable(work, &mut diags).await.is_some() {
+                        diags.extend(std::mem::take(&mut resp.diagnostics));
+                        if !diags.has_errors() {
+                            if let Some(state) = encode(&resp.state, &entry.ty, &mut diags) {
+                                imported.push(pb::import_resource_state::ImportedResource {
+                                    type_name: req.type_name.clone(),
+                                    state: Some(state),
+                                    private: resp.private,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::import_resource_state::Response {
+                imported_resources: imported,
+                diagnostics: diags.to_proto(),
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let req = request.into_inner();
+        let span = self.span("ReadDataSource", &req.type_name);
+        async {
+            let started = Instant::now();
+            let mut diags = Diagnostics::new();
+            let mut state = None;
+            if let Some(entry) = self.data_source(&req.type_name, &mut diags) {
+                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
+                if let (false, Some(data)) = (diags.has_errors(), self.data(&mut diags).await) {
+                    let mut resp = DataReadResponse {
+                        state: config.clone(),
+                        diagnostics: Diagnostics::new(),
+                    };
+                    let work = entry.data_source.read(&data, config, &mut resp);
+                    if self.cancellable(work, &mut diags).await.is_some() {
+                        diags.extend(std::mem::take(&mut resp.diagnostics));
+                        if !diags.has_errors() {
+                            check_known(&resp.state, &AttributePath::root(), &mut diags);
+                            state = encode(&resp.state, &entry.ty, &mut diags);
+                        }
+                    }
+                }
+            }
+            log_outcome(started, &diags);
+            Ok(Response::new(pb::read_data_source::Response {
+                state,
+                diagnostics: diags.to_proto(),
+            }))
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        let _span = self.span("StopProvider", "").entered();
+        tracing::info!("stop requested: cancelling work in flight");
+        self.stop.cancel();
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}
+
+/// go-plugin's controller: Terraform calls Shutdown when it is done with the process.
+pub(crate) struct ControllerService {
+    pub(crate) shutdown: CancellationToken,
+}
+
+#[tonic::async_trait]
+impl plugin_pb::grpc_controller_server::GrpcController for ControllerService {
+    async fn shutdown(
+        &self,
+        _request: Request<plugin_pb::Empty>,
+    ) -> Result<Response<plugin_pb::Empty>, Status> {
+        tracing::debug!(tf_rpc = "Shutdown", "shutdown requested");
+        self.shutdown.cancel();
+        Ok(Response::new(plugin_pb::Empty {}))
+    }
+}
