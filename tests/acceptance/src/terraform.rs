@@ -81,7 +81,10 @@ impl Terraform {
         Workdir {
             dir,
             terraform: self.clone(),
-            env: vec![("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string())],
+            env: vec![(
+                "TF_CLI_CONFIG_FILE".into(),
+                cli_config.display().to_string(),
+            )],
         }
     }
 }
@@ -89,7 +92,11 @@ impl Terraform {
 /// Where `terraform.sh` installed the CLIs, if it did.
 fn installed_dir() -> Option<PathBuf> {
     let script = workspace_root().join("tests/acceptance/env/build/terraform.sh");
-    let out = Command::new("bash").arg(script).arg("--installed").output().ok()?;
+    let out = Command::new("bash")
+        .arg(script)
+        .arg("--installed")
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -157,7 +164,12 @@ impl Output {
 
     /// Panics with the output unless the command failed.
     pub fn failure(self) -> Self {
-        assert_ne!(self.code, 0, "terraform unexpectedly succeeded:\n{}", self.all());
+        assert_ne!(
+            self.code,
+            0,
+            "terraform unexpectedly succeeded:\n{}",
+            self.all()
+        );
         self
     }
 }
@@ -199,7 +211,10 @@ impl Workdir {
         cmd.arg(command);
         if *command != "version" && *command != "output" && *command != "state" {
             cmd.arg("-no-color");
-            if matches!(*command, "plan" | "apply" | "destroy" | "import" | "refresh") {
+            if matches!(
+                *command,
+                "plan" | "apply" | "destroy" | "import" | "refresh"
+            ) {
                 cmd.arg("-input=false");
             }
         }

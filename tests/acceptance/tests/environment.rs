@@ -312,10 +312,9 @@ async fn environment_deployment_created_is_marked_available() {
             let status = d.status?;
             let ok = status.available_replicas == Some(2)
                 && status.observed_generation == d.metadata.generation
-                && status
-                    .conditions?
-                    .iter()
-                    .any(|c| c.type_ == "Available" && c.status == "True");
+                && status.conditions?.iter().any(|c| {
+                    c.type_.as_deref() == Some("Available") && c.status.as_deref() == Some("True")
+                });
             ok.then_some(())
         }
     })
