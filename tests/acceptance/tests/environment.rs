@@ -370,3 +370,21 @@ async fn environment_token_kubeconfig_is_admin() {
         .iter()
         .any(|n| n.metadata.name.as_deref() == Some("kube-system")));
 }
+
+#[tokio::test]
+async fn environment_added_cluster_has_its_own_objects() {
+    let env = env();
+    let second = env.add_cluster("second").expect("add cluster");
+    assert_ne!(
+        Some(second.host.as_str()),
+        env.find_var("FLUX_TEST_KUBE_HOST")
+    );
+    let first = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
+    let other = client_from(&second.kubeconfig).await;
+    let ns = unique("env-second-only");
+    create_namespace(&other, &ns).await;
+    let in_first: Api<Namespace> = Api::all(first);
+    let in_second: Api<Namespace> = Api::all(other);
+    assert!(in_second.get_opt(&ns).await.expect("get").is_some());
+    assert!(in_first.get_opt(&ns).await.expect("get").is_none());
+}
