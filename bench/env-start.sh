@@ -47,7 +47,9 @@ for p in $health_ports; do
   done
 done
 t1=$(now)
-printf 'built flux controllers ($(echo $health_ports | wc -w)) ready %.2f s after their CRDs were applied\n' "$(echo "$t1 - $t0" | bc -l)"
+printf 'built flux controllers (%d) ready %.2f s after their CRDs were applied\n' "$(echo $health_ports | wc -w)" "$(echo "$t1 - $t0" | bc -l)"
 sleep 10
 echo "memory with the built Flux controllers running (10 s after ready): $(rss) MiB"
 "$ENV/status" --state "$STATE" | sed 's/^/  /'
+# Controllers restarted by the supervisor (each start is logged as "exited").
+echo "flux controller restarts: $(grep -c 'exited with' "$STATE/logs/supervisor-default.log" || true)"
