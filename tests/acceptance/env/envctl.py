@@ -431,11 +431,19 @@ def cluster_prefix(name):
     return "FLUX_TEST_CLUSTER_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
 
 
-def git_script(name):
+def git_scripts_dir(state=None):
     # FLUX_TEST_GIT_SCRIPTS points at another copy of env/git (e.g. a branch
-    # under review); the default is the one next to this file.
-    scripts = os.environ.get("FLUX_TEST_GIT_SCRIPTS") or os.path.join(ENV_DIR, "git")
-    path = os.path.join(scripts, name)
+    # under review); the default is the one next to this file. Later commands
+    # use the copy that `up` used.
+    if state and os.path.exists(env_path(state)):
+        git = read_json(env_path(state)).get("git") or {}
+        if git.get("scripts"):
+            return git["scripts"]
+    return os.environ.get("FLUX_TEST_GIT_SCRIPTS") or os.path.join(ENV_DIR, "git")
+
+
+def git_script(name, state=None):
+    path = os.path.join(git_scripts_dir(state), name)
     return path if os.access(path, os.X_OK) else None
 
 
@@ -449,7 +457,7 @@ def start_git(state, env):
     os.makedirs(gdir, exist_ok=True)
     out = subprocess.run([script, gdir], check=True, capture_output=True, text=True)
     exports = parse_exports(out.stdout)
-    env["git"] = {"dir": gdir}
+    env["git"] = {"dir": gdir, "scripts": git_scripts_dir()}
     return exports
 
 
@@ -604,7 +612,7 @@ def stop_all(state):
         if pid is not None:
             stop_pid(pid)
         os.remove(os.path.join(pids_dir, f"{n}.pid"))
-    script = git_script("down")
+    script = git_script("down", state)
     if script and os.path.isdir(os.path.join(state, "git")):
         subprocess.run([script, os.path.join(state, "git")], check=False)
 
@@ -663,7 +671,7 @@ def cmd_status(args):
 
 def cmd_new_repo(args):
     state = os.path.abspath(args.state)
-    script = git_script("new-repo")
+    script = git_script("new-repo", state)
     if script is None:
         raise EnvError("tests/acceptance/env/git/new-repo is not in this tree")
     argv = [script, os.path.join(state, "git"), args.name] + (["--empty"] if args.empty else [])
@@ -684,8 +692,8 @@ def crd_names(controller):
     return names
 
 
-def controller_argv(controller, flux):
-    events = f"http://127.0.0.1:{flux['events_port']}/"
+def controller_argv(controller, flux, events_enabled):
+    events = f"http://127.0.0.1:{flux['events_port']}/" if events_enabled else ""
     argv = [
         binary(controller), "--metrics-addr=0",
         f"--health-addr=127.0.0.1:{flux['health_ports'][controller]}",
@@ -796,8 +804,16 @@ def cmd_supervise(args):
             if missing:
                 status[c] = f"waiting for CRDs ({len(missing)} missing)"
                 continue
+            # Events go to notification-controller only when it will run: a
+            # dead events address makes every event retry five times.
+            try:
+                events = c != "notification-controller" and all(
+                    kube.crd_established(n) for n in crds["notification-controller"]
+                ) and os.access(os.path.join(GO_BIN, "notification-controller"), os.X_OK)
+            except Exception:  # noqa: BLE001
+                events = False
             name = f"flux-{args.cluster}-{c}"
-            procs[c] = spawn(state, name, controller_argv(c, flux), env)
+            procs[c] = spawn(state, name, controller_argv(c, flux, events), env)
             status[c] = f"running pid {procs[c].pid} (starts {restarts.get(c, 0) + 1})"
         write_json(status_file, status)
         time.sleep(0.5)

@@ -370,3 +370,126 @@ async fn environment_token_kubeconfig_is_admin() {
         .iter()
         .any(|n| n.metadata.name.as_deref() == Some("kube-system")));
 }
+
+#[tokio::test]
+async fn environment_added_cluster_has_its_own_objects() {
+    let env = env();
+    let second = env.add_cluster("second").expect("add cluster");
+    assert_ne!(
+        Some(second.host.as_str()),
+        env.find_var("FLUX_TEST_KUBE_HOST")
+    );
+    let first = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
+    let other = client_from(&second.kubeconfig).await;
+    let ns = unique("env-second-only");
+    create_namespace(&other, &ns).await;
+    let in_first: Api<Namespace> = Api::all(first);
+    let in_second: Api<Namespace> = Api::all(other);
+    assert!(in_second.get_opt(&ns).await.expect("get").is_some());
+    assert!(in_first.get_opt(&ns).await.expect("get").is_none());
+}
+
+/// Applies a GitRepository for `url` authenticated by a new Secret holding
+/// `secret_data`, and waits for Ready=True; returns the stored revision.
+async fn reconcile_git_source(
+    client: &kube::Client,
+    ns: &str,
+    name: &str,
+    url: &str,
+    secret_data: Value,
+) -> String {
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), ns);
+    let secret = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": name, "namespace": ns},
+        "stringData": secret_data,
+    });
+    secrets
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(secret).expect("secret"),
+        )
+        .await
+        .expect("create secret");
+    let git_repos = dynamic_api(client, ns, "source.toolkit.fluxcd.io", "GitRepository");
+    let git_repo: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "url": url, "interval": "1m", "timeout": "30s",
+            "ref": {"branch": "main"}, "secretRef": {"name": name},
+        },
+    }))
+    .expect("gitrepository");
+    git_repos
+        .patch(
+            name,
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Apply(&git_repo),
+        )
+        .await
+        .expect("apply GitRepository");
+    let revision = poll(Duration::from_secs(120), || {
+        let git_repos = git_repos.clone();
+        async move {
+            let g = git_repos.get(name).await.ok()?;
+            let revision = g.data["status"]["artifact"]["revision"]
+                .as_str()?
+                .to_owned();
+            (ready_condition(&g)?.0 == "True").then_some(revision)
+        }
+    })
+    .await;
+    match revision {
+        Some(r) => r,
+        None => panic!(
+            "GitRepository {name} ({url}) not Ready=True within 120s: {:?}",
+            git_repos
+                .get(name)
+                .await
+                .ok()
+                .as_ref()
+                .and_then(ready_condition)
+        ),
+    }
+}
+
+#[tokio::test]
+async fn environment_gitrepository_over_https_and_ssh_is_ready() {
+    let env = env();
+    let client = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
+    let ns = unique("env-git-protocols");
+    let repo = env
+        .create_repo(&ns, false)
+        .expect("create seeded repository");
+    apply_crds(&client, "source-controller.yaml").await;
+    create_namespace(&client, &ns).await;
+    let read = |var: &str| {
+        std::fs::read_to_string(env.get_var(var).expect("file variable")).expect("read file")
+    };
+    let https = reconcile_git_source(
+        &client,
+        &ns,
+        "over-https",
+        &repo.https,
+        json!({
+            "username": env.get_var("FLUX_TEST_GIT_USERNAME").expect("username"),
+            "password": env.get_var("FLUX_TEST_GIT_PASSWORD").expect("password"),
+            "ca.crt": read("FLUX_TEST_GIT_CA_FILE"),
+        }),
+    )
+    .await;
+    let ssh = reconcile_git_source(
+        &client,
+        &ns,
+        "over-ssh",
+        &repo.ssh,
+        json!({
+            "identity": read("FLUX_TEST_SSH_KEY_FILE"),
+            "known_hosts": read("FLUX_TEST_SSH_KNOWN_HOSTS_FILE"),
+        }),
+    )
+    .await;
+    assert!(https.starts_with("main@sha1:"), "{https}");
+    assert_eq!(https, ssh, "both protocols serve the same commit");
+}

@@ -58,9 +58,8 @@ JOBS=2
 GOP=${GO_BUILD_P:-1}
 
 mkdir -p "$BIN" "$WORK" "$GOMODCACHE" "$GOCACHE"
-# One build at a time per cache: a second caller waits, then finds the markers.
-exec 9>"$GO_ROOT/.lock"
-flock 9
+# One build at a time per cache: a second caller waits, then finds the markers
+# (the lock is taken below, once the targets are known).
 
 log() { echo "$(date -u +%FT%TZ) $*" | tee -a "$LOG" >&2; }
 
@@ -220,6 +219,17 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${REQUIRED_TARGETS[@]}")
+
+# Everything requested already built: done, without waiting for the lock that
+# another (perhaps optional) build may hold.
+all_done=1
+for t in "${targets[@]}"; do [ -e "$(done_marker "$t")" ] || all_done=0; done
+if [ $all_done -eq 1 ]; then
+  echo "go builds: all cached (${targets[*]})" >&2
+  exit 0
+fi
+exec 9>"$GO_ROOT/.lock"
+flock 9
 
 total_start=$(date +%s)
 log "go builds: ${targets[*]} (jobs $JOBS, go -p $GOP, cache $GO_ROOT)"
