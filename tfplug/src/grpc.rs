@@ -789,6 +789,44 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     }
 }
 
+/// go-plugin's stdio relay. Logs go to stderr, which Terraform reads from the process
+/// pipe, and stdout carries nothing after the handshake, so the stream sends nothing;
+/// it stays open until shutdown so that Terraform does not log a broken relay, and
+/// ends then so that it never holds up a graceful stop.
+pub(crate) struct StdioService {
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// A stream with no items that ends when the process shuts down.
+pub(crate) struct UntilShutdown(
+    std::pin::Pin<Box<tokio_util::sync::WaitForCancellationFutureOwned>>,
+);
+
+impl tokio_stream::Stream for UntilShutdown {
+    type Item = Result<plugin_pb::StdioData, Status>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.as_mut().poll(cx).map(|()| None)
+    }
+}
+
+#[tonic::async_trait]
+impl plugin_pb::grpc_stdio_server::GrpcStdio for StdioService {
+    type StreamStdioStream = UntilShutdown;
+
+    async fn stream_stdio(
+        &self,
+        _request: Request<plugin_pb::Empty>,
+    ) -> Result<Response<Self::StreamStdioStream>, Status> {
+        Ok(Response::new(UntilShutdown(Box::pin(
+            self.shutdown.clone().cancelled_owned(),
+        ))))
+    }
+}
+
 /// The process's peak resident memory (Linux `VmHWM`), logged at shutdown so that
 /// benchmarks can read what one provider process needed; 0 where unknown.
 fn peak_rss_kib() -> u64 {

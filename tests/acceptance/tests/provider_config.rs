@@ -319,3 +319,43 @@ fn provider_installs_from_a_filesystem_mirror() {
         );
     }
 }
+
+/// Debug serving: the provider runs in the foreground and prints a
+/// `TF_REATTACH_PROVIDERS` value; Terraform attaches to that process instead of
+/// starting its own.
+#[test]
+fn provider_debug_mode_serves_terraform_through_reattach() {
+    use std::io::BufRead as _;
+    let provider = acceptance::terraform::provider_dir().join("terraform-provider-flux");
+    let mut child = std::process::Command::new(&provider)
+        .arg("--debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reattach = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("TF_REATTACH_PROVIDERS='")
+                .and_then(|v| v.strip_suffix('\''))
+                .map(str::to_string)
+        });
+    let Some(reattach) = reattach else {
+        let _ = child.kill();
+        panic!("the provider printed no TF_REATTACH_PROVIDERS line");
+    };
+    let tf = Terraform::latest();
+    let mut wd = tf.workdir("reattach", &provider_block(HTTPS_GIT));
+    wd.env("TF_REATTACH_PROVIDERS", &reattach);
+    let first = wd.plan();
+    // The same process serves a second command: debug mode ignores Shutdown.
+    let second = wd.plan();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(first.code, 0, "{}", first.all());
+    assert_eq!(second.code, 0, "{}", second.all());
+    assert!(first.all().contains("sync_path"), "{}", first.all());
+}

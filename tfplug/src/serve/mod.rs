@@ -18,8 +18,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ServeError;
-use crate::grpc::{ControllerService, ProviderService};
+use crate::grpc::{ControllerService, ProviderService, StdioService};
 use crate::proto::plugin::grpc_controller_server::GrpcControllerServer;
+use crate::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::provider::Provider;
 use stream::PluginStream;
@@ -129,6 +130,9 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
                 .max_encoding_message_size(MAX_MESSAGE_SIZE),
         )
         .add_service(GrpcControllerServer::new(ControllerService {
+            shutdown: shutdown.clone(),
+        }))
+        .add_service(GrpcStdioServer::new(StdioService {
             shutdown: shutdown.clone(),
         }))
         .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
