@@ -586,12 +586,13 @@ fn git_writers_in_separate_caches_converge_through_retries() {
     let urls = server.new_repo("processes", false);
     let remote = server.http_remote(&urls.http);
     std::thread::scope(|scope| {
-        for writer in 0..4 {
+        for writer in 0..10 {
             let remote = remote.clone();
             scope.spawn(move || {
-                // A cache of its own stands for another process.
+                // A cache of its own stands for another process: nothing is
+                // shared, so these writers really race on the server.
                 let (_d, cache) = new_cache();
-                for n in 0..5 {
+                for n in 0..3 {
                     let path = format!("p{writer}/t{n}.txt");
                     cache
                         .commit(&remote, &tx(&format!("p{writer} t{n}"), &[(&path, "x")]))
@@ -600,7 +601,7 @@ fn git_writers_in_separate_caches_converge_through_retries() {
             });
         }
     });
-    assert_linear_with(server, "processes", 21);
+    assert_linear_with(server, "processes", 31);
 }
 
 #[test]
@@ -627,5 +628,249 @@ fn git_warm_cache_sees_outside_pushes_and_stays_shallow() {
         .filter_map(Result::ok)
         .any(|e| e.path().join("shallow").exists());
     assert!(shallow);
+    // A shallow cache can still write.
+    let outcome = reader.commit(&remote, &tx("c4", &[("n", "4")])).unwrap();
+    assert_eq!(
+        server.git("warm", &["rev-parse", "main"]),
+        outcome.commit.unwrap()
+    );
     drop(dir);
+}
+
+#[test]
+fn git_ssh_signed_commit_verifies_with_git() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("ssh-signed", false);
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("signing");
+    let status = std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "sign-phrase",
+            "-C",
+            "signer",
+            "-f",
+        ])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let allowed = dir.path().join("allowed_signers");
+    std::fs::write(&allowed, format!("bot@example.com {public}")).unwrap();
+
+    let remote = server.http_remote(&urls.http);
+    let (_d, cache) = new_cache();
+    let mut t = tx("signed", &[("s", "1")]);
+    t.author.email = "bot@example.com".into();
+    t.signing = Some(flux_core::git::Signing::Ssh {
+        private_key: Sensitive::new(std::fs::read_to_string(&key).unwrap()),
+        passphrase: Some(Sensitive::new("sign-phrase".into())),
+    });
+    cache.commit(&remote, &t).unwrap();
+    let allowed = format!("gpg.ssh.allowedSignersFile={}", allowed.display());
+    let verdict = server.git(
+        "ssh-signed",
+        &[
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &allowed,
+            "log",
+            "-1",
+            "--format=%G?|%GS",
+            "main",
+        ],
+    );
+    assert_eq!(verdict, "G|bot@example.com");
+}
+
+/// A throw-away GnuPG home with one ed25519 signing key; its agent is stopped on drop.
+struct GpgHome {
+    dir: tempfile::TempDir,
+}
+
+impl GpgHome {
+    fn gpg(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("gpg")
+            .env("GNUPGHOME", self.dir.path())
+            .args([
+                "--batch",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "gpg-phrase",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+}
+
+impl Drop for GpgHome {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("gpgconf")
+            .env("GNUPGHOME", self.dir.path())
+            .args(["--kill", "gpg-agent"])
+            .status();
+    }
+}
+
+#[test]
+fn git_gpg_signed_commit_verifies_with_gpg() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("gpg-signed", false);
+    let home = GpgHome {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    // A low key-derivation count keeps the unoptimized test build fast.
+    std::fs::write(home.dir.path().join("gpg-agent.conf"), "s2k-count 65536\n").unwrap();
+    home.gpg(&[
+        "--quick-gen-key",
+        "Bot <bot@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    let ring = home.gpg(&["--armor", "--export-secret-keys", "bot@example.com"]);
+    let key_id = home
+        .gpg(&["--with-colons", "--list-keys", "bot@example.com"])
+        .lines()
+        .find(|l| l.starts_with("pub:"))
+        .map(|l| l.split(':').nth(4).unwrap().to_string())
+        .unwrap();
+
+    let remote = server.http_remote(&urls.http);
+    let (_d, cache) = new_cache();
+    for (n, id) in [None, Some(format!("0x{key_id}"))].into_iter().enumerate() {
+        let mut t = tx(&format!("signed {n}"), &[("s", &n.to_string())]);
+        t.signing = Some(flux_core::git::Signing::Gpg {
+            key_ring: Sensitive::new(ring.clone().into_bytes()),
+            key_id: id,
+            passphrase: Some(Sensitive::new("gpg-phrase".into())),
+        });
+        cache.commit(&remote, &t).unwrap();
+        let out = std::process::Command::new("git")
+            .env("GNUPGHOME", home.dir.path())
+            .arg("--git-dir")
+            .arg(server.repo_path("gpg-signed"))
+            .args(["log", "-1", "--format=%G?|%GK", "main"])
+            .output()
+            .unwrap();
+        let verdict = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(verdict, format!("G|{key_id}"));
+    }
+
+    let mut wrong = tx("wrong", &[("s", "x")]);
+    wrong.signing = Some(flux_core::git::Signing::Gpg {
+        key_ring: Sensitive::new(ring.into_bytes()),
+        key_id: None,
+        passphrase: Some(Sensitive::new("not-it".into())),
+    });
+    let err = cache.commit(&remote, &wrong).unwrap_err();
+    assert!(matches!(err, GitError::Signing { .. }), "{err:?}");
+    assert_eq!(
+        server.git("gpg-signed", &["rev-list", "--count", "main"]),
+        "3"
+    );
+}
+
+#[test]
+fn git_unreachable_server_is_a_retryable_network_error() {
+    let server = GitServer::shared();
+    let remote = server.http_remote("http://127.0.0.1:1/git/nothing.git");
+    let (_d, cache) = new_cache();
+    let err = cache.read_files(&remote, &["a"]).unwrap_err();
+    assert!(matches!(err, GitError::Network { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+}
+
+#[test]
+fn git_repo_cache_is_send_and_sync_for_spawn_blocking() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<RepoCache>();
+    assert_send_sync::<flux_core::git::Remote>();
+    assert_send_sync::<Transaction>();
+    assert_send_sync::<GitError>();
+}
+
+#[test]
+fn git_missing_repository_is_a_not_found_error() {
+    let server = GitServer::shared();
+    let (_d, cache) = new_cache();
+    for remote in [
+        server.http_remote(&format!(
+            "{}/no-such.git",
+            server.var("FLUX_TEST_GIT_HTTP_URL")
+        )),
+        server.ssh_remote(&format!(
+            "{}/no-such.git",
+            server.var("FLUX_TEST_GIT_SSH_URL")
+        )),
+    ] {
+        let err = cache.read_files(&remote, &["a"]).unwrap_err();
+        assert!(
+            matches!(err, GitError::RepositoryNotFound { .. }),
+            "{err:?}"
+        );
+        assert!(!err.is_retryable());
+    }
+}
+
+/// Collects everything a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn git_logs_at_trace_level_hold_no_secret() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("logs", false);
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let password = server.var("FLUX_TEST_GIT_PASSWORD").to_string();
+    tracing::subscriber::with_default(subscriber, || {
+        let (_d, cache) = new_cache();
+        let remote = server.http_remote(&urls.http);
+        cache.commit(&remote, &tx("logged", &[("l", "1")])).unwrap();
+        let mut wrong = remote.clone();
+        wrong.auth = Auth::Basic {
+            username: "flux".into(),
+            password: Sensitive::new("hunter2-in-logs".into()),
+        };
+        let (_d2, other) = new_cache();
+        other.read_files(&wrong, &["l"]).unwrap_err();
+        let ssh = server.ssh_remote(&urls.ssh);
+        cache.read_files(&ssh, &["l"]).unwrap();
+    });
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("pushed"), "{text}");
+    let key = server.file("FLUX_TEST_SSH_KEY_FILE");
+    let key_body = key.lines().nth(1).unwrap();
+    for secret in [password.as_str(), "hunter2-in-logs", key_body] {
+        assert!(!text.contains(secret), "secret in logs:\n{text}");
+    }
 }

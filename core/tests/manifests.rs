@@ -82,6 +82,11 @@ fn render_install_default_equals_flux_output() {
         &rendered.text[..300]
     );
     assert_same_objects(&parse_documents(&rendered.text).unwrap(), &expected);
+    // Byte parity too: same key order, quoting, block scalars and go-yaml's line folding.
+    assert!(
+        rendered.text == format!("{header}{expected_text}"),
+        "the text differs from Flux's bytes"
+    );
 }
 
 #[test]

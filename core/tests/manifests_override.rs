@@ -2,8 +2,9 @@
 //!
 //! Each file of `testdata/manifests/overrides/` is a `kustomization.yaml` whose resources
 //! are the two gotk files. The test writes the gotk files next to it, runs
-//! `kubectl kustomize`, and compares its objects with [`apply_override`]'s, key for key.
-//! kustomize re-sorts objects, so they are compared by identity.
+//! `kubectl kustomize`, and compares its objects with [`apply_override`]'s, key for key,
+//! then each object's YAML text byte for byte. kustomize re-sorts objects, so they are
+//! matched by identity.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use flux_core::manifests::{
-    apply_override, parse_documents, render_install, render_sync, BaseManifests, InstallOptions,
-    InstallSpec, ManifestError, ObjectRef, Override, SyncOptions, SyncSpec,
+    apply_override, parse_documents, render_install, render_sync, write_documents, BaseManifests,
+    InstallOptions, InstallSpec, ManifestError, ObjectRef, Override, SyncOptions, SyncSpec,
 };
 use serde_json::Value;
 
@@ -75,7 +76,19 @@ fn by_id(objects: Vec<Value>) -> BTreeMap<String, Value> {
     map
 }
 
-fn kubectl_kustomize(dir: &Path) -> Result<Vec<Value>, String> {
+/// kustomize's output split into one text per object, keyed by identity.
+fn texts_by_id(stream: &str) -> BTreeMap<String, String> {
+    stream
+        .split("\n---\n")
+        .map(|doc| {
+            let text = format!("{}\n", doc.trim_end_matches('\n'));
+            let object = parse_documents(&text).unwrap().remove(0);
+            (ObjectRef::from_object(&object).unwrap().to_string(), text)
+        })
+        .collect()
+}
+
+fn kubectl_kustomize_text(dir: &Path) -> Result<String, String> {
     let output = Command::new("kubectl")
         .arg("kustomize")
         .arg(dir)
@@ -84,7 +97,7 @@ fn kubectl_kustomize(dir: &Path) -> Result<Vec<Value>, String> {
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
-    parse_documents(&String::from_utf8_lossy(&output.stdout)).map_err(|e| e.to_string())
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 fn corpus() -> Vec<PathBuf> {
@@ -136,13 +149,14 @@ fn apply_override_corpus_equals_kubectl_kustomize() {
         std::fs::write(dir.path().join("gotk-components.yaml"), &inputs.components).unwrap();
         std::fs::write(dir.path().join("gotk-sync.yaml"), &inputs.sync).unwrap();
         std::fs::write(dir.path().join("kustomization.yaml"), &text).unwrap();
-        let theirs = match kubectl_kustomize(dir.path()) {
-            Ok(objects) => by_id(objects),
+        let their_text = match kubectl_kustomize_text(dir.path()) {
+            Ok(text) => text,
             Err(e) => {
                 failures.push(format!("{name}: kubectl kustomize failed: {e}"));
                 continue;
             }
         };
+        let theirs = by_id(parse_documents(&their_text).unwrap());
         let over = match Override::parse(&text) {
             Ok(o) => o,
             Err(e) => {
@@ -160,6 +174,18 @@ fn apply_override_corpus_equals_kubectl_kustomize() {
         let differences = diff(&ours, &theirs);
         if !differences.is_empty() {
             failures.push(format!("{name}:\n{}", differences.join("\n")));
+            continue;
+        }
+        // Same bytes per object as kustomize writes them.
+        let their_texts = texts_by_id(&their_text);
+        for (id, object) in &ours {
+            let text = write_documents(std::slice::from_ref(object));
+            if their_texts.get(id) != Some(&text) {
+                failures.push(format!(
+                    "{name}: {id} text differs:\nours:\n{text}\nkustomize:\n{}",
+                    their_texts.get(id).cloned().unwrap_or_default()
+                ));
+            }
         }
     }
     assert!(
@@ -290,4 +316,16 @@ fn apply_override_patch_without_a_match_names_the_patch() {
         err.to_string().starts_with("kustomization_override: patches[0] does not apply to source.toolkit.fluxcd.io/v1/GitRepository/flux-system/flux-system"),
         "{err}"
     );
+}
+
+#[test]
+fn override_patch_with_invalid_yaml_names_the_patch() {
+    let err = parse_err(&format!(
+        "{RESOURCES}patches:\n- patch: \"kind: [unclosed\"\n  target: {{kind: Deployment}}\n"
+    ));
+    assert_eq!(
+        err.to_string(),
+        "kustomization_override patches[0].patch is not valid YAML"
+    );
+    assert_eq!(err.option(), Some("kustomization_override"));
 }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod data_sources;
 pub mod diagnostics;
+pub mod docs;
 
 use std::sync::Arc;
 

@@ -789,6 +789,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     }
 }
 
+/// The process's peak resident memory (Linux `VmHWM`), logged at shutdown so that
+/// benchmarks can read what one provider process needed; 0 where unknown.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// go-plugin's controller: Terraform calls Shutdown when it is done with the process.
 pub(crate) struct ControllerService {
     pub(crate) shutdown: CancellationToken,
@@ -800,7 +814,11 @@ impl plugin_pb::grpc_controller_server::GrpcController for ControllerService {
         &self,
         _request: Request<plugin_pb::Empty>,
     ) -> Result<Response<plugin_pb::Empty>, Status> {
-        tracing::debug!(tf_rpc = "Shutdown", "shutdown requested");
+        tracing::debug!(
+            tf_rpc = "Shutdown",
+            peak_rss_kib = peak_rss_kib(),
+            "shutdown requested"
+        );
         self.shutdown.cancel();
         Ok(Response::new(plugin_pb::Empty {}))
     }

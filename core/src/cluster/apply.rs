@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Patch, PatchParams};
 use serde_json::Value;
 
 use super::wait::{WaitRule, WaitTarget};
-use super::{Cluster, ClusterError, ObjectRef, FIELD_MANAGER};
+use super::{is_not_found, Cluster, ClusterError, ObjectRef, FIELD_MANAGER};
 
 /// How long the CRDs of the first stage may take to become Established (the Flux CLI's bound).
 const ESTABLISHED_TIMEOUT: Duration = Duration::from_secs(60);
@@ -157,6 +158,23 @@ fn prepare_body(object: &Value) -> Value {
     body
 }
 
+/// Whether an apply changed the object, from its metadata before and after.
+///
+/// A no-op apply leaves the resource version alone. A different resource version may also
+/// come from a controller writing `/status` meanwhile; for kinds with a generation, which
+/// only spec changes raise, that alone is not a change.
+fn changed(before: &ObjectMeta, after: &ObjectMeta) -> bool {
+    if before.resource_version == after.resource_version {
+        return false;
+    }
+    match (before.generation, after.generation) {
+        (Some(a), Some(b)) => {
+            a != b || before.labels != after.labels || before.annotations != after.annotations
+        }
+        _ => true,
+    }
+}
+
 impl Cluster {
     /// Applies the objects with server-side apply (field manager `flux`, forced), in stages.
     ///
@@ -205,8 +223,7 @@ impl Cluster {
         Ok(outcome)
     }
 
-    /// Reads the live object, applies, and compares resource versions: a no-op apply leaves
-    /// the resource version as it was.
+    /// Reads the live object's metadata, applies, and tells what changed (see [`changed`]).
     #[tracing::instrument(skip_all, fields(object = %reference))]
     async fn apply_object(
         &self,
@@ -221,10 +238,12 @@ impl Cluster {
                 source: Box::new(source),
             }
         };
-        let live = api
-            .get_opt(&reference.name)
-            .await
-            .map_err(request_error("read"))?;
+        // Metadata only: CRDs are large, and the resource version is all that is compared.
+        let live = match api.get_metadata(&reference.name).await {
+            Ok(live) => Some(live),
+            Err(error) if is_not_found(&error) => None,
+            Err(error) => return Err(request_error("read")(error)),
+        };
         let params = PatchParams::apply(FIELD_MANAGER).force();
         let applied = api
             .patch(&reference.name, &params, &Patch::Apply(body))
@@ -232,10 +251,8 @@ impl Cluster {
             .map_err(request_error("apply"))?;
         let change = match live {
             None => Change::Created,
-            Some(live) if live.metadata.resource_version == applied.metadata.resource_version => {
-                Change::Unchanged
-            }
-            Some(_) => Change::Configured,
+            Some(live) if changed(&live.metadata, &applied.metadata) => Change::Configured,
+            Some(_) => Change::Unchanged,
         };
         tracing::debug!(?change, "applied");
         Ok(change)
@@ -345,6 +362,21 @@ mod tests {
         ];
         let err = sort_for_apply(&input).unwrap_err().to_string();
         assert!(err.contains("#1") && err.contains("kind"), "{err}");
+    }
+
+    #[test]
+    fn changed_ignores_status_only_writes_but_not_label_edits() {
+        let meta = |rv: &str, generation: Option<i64>, label: &str| ObjectMeta {
+            resource_version: Some(rv.into()),
+            generation,
+            labels: Some([("a".to_owned(), label.to_owned())].into()),
+            ..ObjectMeta::default()
+        };
+        assert!(!changed(&meta("1", Some(1), "x"), &meta("1", Some(1), "x")));
+        assert!(!changed(&meta("1", Some(1), "x"), &meta("2", Some(1), "x")));
+        assert!(changed(&meta("1", Some(1), "x"), &meta("2", Some(2), "x")));
+        assert!(changed(&meta("1", Some(1), "x"), &meta("2", Some(1), "y")));
+        assert!(changed(&meta("1", None, "x"), &meta("2", None, "x")));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{ConnectionError, ObjectRef};
+use super::{is_not_found, ConnectionError, ObjectRef};
 
 /// A failure of a cluster operation, naming the object and the step.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +142,7 @@ impl ClusterError {
 
     /// The server said the object (or its namespace) does not exist.
     pub fn is_not_found(&self) -> bool {
-        self.api_status().is_some_and(|s| s.is_not_found())
+        self.kube_source().is_some_and(is_not_found)
     }
 
     /// The server refused for lack of permission (or a terminating namespace).

@@ -46,6 +46,12 @@ pub use secret::{
 pub use uninstall::{NamespaceOutcome, UninstallOutcome, UninstallSpec};
 pub use wait::{WaitRule, WaitTarget};
 
+/// Whether the server said "not found": a `Status` with reason NotFound, or the plain-text
+/// 404 a kind that is no longer served (CRD deleted) answers with.
+fn is_not_found(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == 404)
+}
+
 /// The field manager of every write, as the Flux CLI and the reference provider use.
 pub const FIELD_MANAGER: &str = "flux";
 
@@ -125,7 +131,8 @@ impl Cluster {
         // Not cached, or cached before a CRD added this kind: fetch the document again.
         let group = match kube::discovery::pinned_group(&connection.client, &gv).await {
             Ok(group) => group,
-            Err(kube::Error::Api(status)) if status.is_not_found() => return Ok(None),
+            // A group-version nobody serves answers a plain-text 404, not a Status.
+            Err(error) if is_not_found(&error) => return Ok(None),
             Err(source) => {
                 return Err(ClusterError::Discovery {
                     api_version: gv.api_version(),

@@ -119,29 +119,62 @@ fn reported_revision(object: &Value) -> Option<String> {
 
 /// Flux's readiness checklist for a Flux object (GitRepository, Kustomization, ...).
 ///
-/// Suspended, Stalled=True and Ready=False are failures. For a Kustomization, Ready=False about
-/// a revision other than `expected_revision` is an old result and keeps the wait going. With an
-/// expected revision, Ready=True counts only once the object reports that revision.
+/// Suspended and Stalled=True are failures. Ready=False is a failure once it is about the
+/// current generation (the condition's own `observedGeneration`), even while the controller
+/// retries, so a broken source fails the wait at once; for a Kustomization with an
+/// `expected_revision`, a Ready=False about another (or no) revision is an old result and the
+/// wait goes on. Ready=True counts once the status is for the current generation and, with an
+/// expected revision, the object reports that revision.
 pub fn flux_readiness(object: &Value, expected_revision: Option<&str>) -> Readiness {
     if object.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
         return Readiness::Failed("suspended".into());
     }
-    if let Some(verdict) = common_rules(object) {
-        return verdict;
+    if object.pointer("/metadata/deletionTimestamp").is_some() {
+        return Readiness::InProgress("being deleted".into());
+    }
+    if condition_status(object, "Stalled") == Some("True") {
+        return Readiness::Failed(stalled_message(object));
     }
     let generation = int_at(object, "/metadata/generation").unwrap_or_default();
     let revision = reported_revision(object);
     let expected = expected_revision.map(normalize_revision);
     let message = condition_text(object, "Ready", "message");
+    let ready_generation = condition(object, "Ready")
+        .and_then(|c| c.get("observedGeneration"))
+        .and_then(Value::as_i64)
+        .filter(|g| *g != 0)
+        .or_else(|| int_at(object, "/status/observedGeneration"));
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if condition_status(object, "Ready") == Some("False") {
+        if ready_generation != Some(generation) {
+            return Readiness::InProgress(format!("an earlier generation failed: {message}"));
+        }
+        let about_other_revision =
+            kind == "Kustomization" && expected.is_some() && expected.as_ref() != revision.as_ref();
+        if about_other_revision {
+            return Readiness::InProgress(format!(
+                "last attempt was not at the expected revision: {message}"
+            ));
+        }
+        if message.is_empty() {
+            return Readiness::Failed(format!(
+                "not ready ({})",
+                condition_text(object, "Ready", "reason")
+            ));
+        }
+        return Readiness::Failed(message);
+    }
+    if let Some(verdict) = common_rules(object) {
+        return verdict;
+    }
     match condition_status(object, "Ready") {
         Some("True") => {
-            let ready_generation = condition(object, "Ready")
-                .and_then(|c| c.get("observedGeneration"))
-                .and_then(Value::as_i64)
-                .unwrap_or_default();
-            if ready_generation != 0 && ready_generation != generation {
+            if ready_generation.is_some_and(|g| g != generation) {
                 return Readiness::InProgress(format!(
-                    "ready condition is for generation {ready_generation}, not {generation}"
+                    "ready condition is not for generation {generation}"
                 ));
             }
             match (&expected, &revision) {
@@ -152,26 +185,6 @@ pub fn flux_readiness(object: &Value, expected_revision: Option<&str>) -> Readin
                     Readiness::InProgress(format!("no revision yet, waiting for {want}"))
                 }
                 _ => Readiness::Current,
-            }
-        }
-        Some("False") => {
-            let kind = object
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let about_old_revision = kind == "Kustomization"
-                && matches!((&expected, &revision), (Some(want), Some(have)) if want != have);
-            if about_old_revision {
-                Readiness::InProgress(format!(
-                    "last attempt at an older revision failed: {message}"
-                ))
-            } else if message.is_empty() {
-                Readiness::Failed(format!(
-                    "not ready ({})",
-                    condition_text(object, "Ready", "reason")
-                ))
-            } else {
-                Readiness::Failed(message)
             }
         }
         _ if message.is_empty() => Readiness::InProgress("not ready yet".into()),
@@ -363,6 +376,29 @@ mod tests {
             flux_readiness(&obj, Some("main@sha1:old")),
             Readiness::Failed("boom".into())
         );
+    }
+
+    #[test]
+    fn flux_ready_false_while_retrying_current_generation_fails() {
+        // A new GitRepository whose fetch fails: status.observedGeneration stays at the CRD
+        // default -1 and Reconciling=True, but the Ready condition is for generation 1.
+        let obj = json!({
+            "kind": "GitRepository", "metadata": {"generation": 1},
+            "status": {"observedGeneration": -1, "conditions": [
+                {"type": "Reconciling", "status": "True", "reason": "ProgressingWithRetry", "observedGeneration": 1},
+                {"type": "Ready", "status": "False", "reason": "GitOperationFailed", "message": "repository not found", "observedGeneration": 1}
+            ]}
+        });
+        assert_eq!(
+            flux_readiness(&obj, None),
+            Readiness::Failed("repository not found".into())
+        );
+        let mut older = obj.clone();
+        older["metadata"]["generation"] = json!(2);
+        assert!(matches!(
+            flux_readiness(&older, None),
+            Readiness::InProgress(_)
+        ));
     }
 
     #[test]

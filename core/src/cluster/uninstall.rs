@@ -10,7 +10,7 @@ use kube::core::GroupVersionKind;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{Cluster, ClusterError, ObjectRef, FIELD_MANAGER};
+use super::{is_not_found, Cluster, ClusterError, ObjectRef, FIELD_MANAGER};
 
 /// Flux kinds whose finalizers are removed before their CRDs are deleted.
 const FLUX_KINDS: &[(&str, &str, &str)] = &[
@@ -134,7 +134,7 @@ impl Cluster {
                 .into_iter()
                 .map(|o| (reference_of(gvk, &o), o))
                 .collect()),
-            Err(kube::Error::Api(status)) if status.is_not_found() => Ok(Vec::new()),
+            Err(error) if is_not_found(&error) => Ok(Vec::new()),
             Err(source) => Err(ClusterError::List {
                 kind: gvk.kind.clone(),
                 scope: namespace.unwrap_or("all namespaces").to_owned(),
@@ -151,7 +151,7 @@ impl Cluster {
         let api = self.api_for(object).await?;
         match api.delete(&object.name, &DeleteParams::background()).await {
             Ok(_) => Ok(true),
-            Err(kube::Error::Api(status)) if status.is_not_found() => Ok(false),
+            Err(error) if is_not_found(&error) => Ok(false),
             Err(source) => Err(ClusterError::Request {
                 action: "delete",
                 object: object.clone(),
@@ -271,7 +271,7 @@ impl Cluster {
                 .await
             {
                 Ok(_) => cleared.push(reference),
-                Err(kube::Error::Api(status)) if status.is_not_found() => {}
+                Err(error) if is_not_found(&error) => {}
                 Err(source) => {
                     return Err(ClusterError::Request {
                         action: "remove the finalizers of",
@@ -310,7 +310,7 @@ impl Cluster {
             let patch = json!({"spec": {"suspend": true}});
             match api.patch(&root.name, &params, &Patch::Merge(&patch)).await {
                 Ok(_) => {}
-                Err(kube::Error::Api(status)) if status.is_not_found() => {}
+                Err(error) if is_not_found(&error) => {}
                 Err(source) => {
                     return Err(ClusterError::Request {
                         action: "suspend",

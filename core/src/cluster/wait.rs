@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::readiness::{flux_readiness, kstatus_readiness, Readiness};
-use super::{Cluster, ClusterError, ObjectRef};
+use super::{is_not_found, Cluster, ClusterError, ObjectRef};
 
 /// The default poll interval, as the Flux CLI's.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
@@ -77,8 +77,14 @@ impl Cluster {
         let mut pending: Vec<&WaitTarget> = targets.iter().collect();
         loop {
             let verdicts = try_join_all(pending.iter().map(|target| async move {
-                let live = self.find_object(&target.object).await?;
-                Ok::<_, ClusterError>(target.judge(live.as_ref()))
+                match self.find_object(&target.object).await {
+                    Ok(live) => Ok(target.judge(live.as_ref())),
+                    // A server hiccup is not the object's failure: poll again.
+                    Err(error) if error.is_retryable() => Ok(Readiness::InProgress(format!(
+                        "cannot be read yet: {error}"
+                    ))),
+                    Err(error) => Err(error),
+                }
             }))
             .await?;
             let mut still_pending = Vec::new();
@@ -136,14 +142,17 @@ impl Cluster {
             return Ok(None);
         }
         let api = self.api_for(object).await?;
-        let live = api
-            .get_opt(&object.name)
-            .await
-            .map_err(|source| ClusterError::Request {
-                action: "read",
-                object: object.clone(),
-                source: Box::new(source),
-            })?;
+        let live = match api.get(&object.name).await {
+            Ok(live) => Some(live),
+            Err(error) if is_not_found(&error) => None,
+            Err(source) => {
+                return Err(ClusterError::Request {
+                    action: "read",
+                    object: object.clone(),
+                    source: Box::new(source),
+                })
+            }
+        };
         let Some(live) = live else {
             return Ok(None);
         };

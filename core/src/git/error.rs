@@ -84,6 +84,13 @@ pub enum GitError {
         attempts: u32,
     },
 
+    /// The server has no repository at this URL (or hides it from these credentials).
+    #[error("repository not found at {url}")]
+    RepositoryNotFound {
+        /// The remote, without credentials.
+        url: String,
+    },
+
     /// The branch does not exist on the remote.
     #[error("branch {branch} not found at {url}")]
     BranchNotFound {
@@ -187,6 +194,7 @@ impl GitError {
                 branch: branch.clone(),
                 attempts: *attempts,
             },
+            Self::RepositoryNotFound { url } => Self::RepositoryNotFound { url: url.clone() },
             Self::BranchNotFound { url, branch } => Self::BranchNotFound {
                 url: url.clone(),
                 branch: branch.clone(),

@@ -1,6 +1,30 @@
 //! The git engine: a repository cache, file reads at a branch tip without a
 //! checkout, and transactions pushed with retries on lost races.
 //!
+//! - [`RepoCache`] keeps one bare repository per (URL, branch) in a directory.
+//!   Threads of one process take turns per repository; processes sharing the
+//!   directory are serialized by a file lock. A read on a new cache fetches
+//!   depth 1; later fetches bring only what changed. libgit2 cannot push from a
+//!   shallow repository, so the first write through a cache fetches full history
+//!   once.
+//! - [`RepoCache::read_files`] returns an [`Observation`]: the tip commit and the
+//!   requested files, read from the object database (no working tree).
+//! - [`RepoCache::commit`] applies a [`Transaction`] on the current tip, commits it
+//!   (author = committer, optional appendix, GPG or SSH signature) and pushes.
+//!   Unchanged content gives no commit; an empty repository or a missing branch
+//!   gets the branch created. The push verdict comes from the server's per-ref
+//!   status; a lost race (non-fast-forward, stale ref, lock failure) is redone on
+//!   the new tip with jittered backoff, up to [`DEFAULT_MAX_ATTEMPTS`].
+//!   Transactions queued by several threads for the same remote are committed one
+//!   after the other and pushed together, one commit each.
+//! - Auth: http basic or bearer, a CA bundle verified here (per remote, not
+//!   process-wide), `http://` only when allowed; ssh keys from memory with the
+//!   host key checked against a known_hosts text. [`scan_host_key`] is the only
+//!   trust-on-first-use path and runs only when called. Each kind of credential is
+//!   offered once per operation, so a wrong secret fails at once.
+//! - Every input is validated before any IO, with errors naming the field
+//!   ([`GitError::Invalid`]); secrets never reach logs or error messages.
+//!
 //! Everything here is blocking (libgit2); async callers run it under
 //! `tokio::task::spawn_blocking`.
 //!

@@ -202,6 +202,11 @@ impl<'r> Session<'r> {
                 reason: "the server rejected the credentials".to_string(),
             };
         }
+        if message.contains("status code: 404")
+            || message.contains("does not appear to be a git repository")
+        {
+            return GitError::RepositoryNotFound { url };
+        }
         if message.contains("status code: 403") {
             return GitError::Authentication {
                 url,

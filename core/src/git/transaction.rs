@@ -180,7 +180,8 @@ impl Transaction {
         let tree_id = update
             .create_updated(repo, &base_tree)
             .map_err(GitError::local("write tree"))?;
-        if tree_id == base_tree.id() && parent.is_some() {
+        // Same tree as the tip, or an empty tree on a missing branch: nothing to commit.
+        if tree_id == base_tree.id() {
             return Ok(None);
         }
         let tree = repo
@@ -285,6 +286,12 @@ mod tests {
             ..Default::default()
         };
         tx.writes.insert("a/b.txt".into(), b"x".to_vec());
+        let mut only_delete = Transaction {
+            message: "rm".into(),
+            ..Default::default()
+        };
+        only_delete.deletes.insert("x".into());
+        assert_eq!(only_delete.commit_onto(&repo, None).unwrap(), None);
         let first = tx.commit_onto(&repo, None).unwrap().unwrap();
         assert_eq!(tx.commit_onto(&repo, Some(first)).unwrap(), None);
         tx.deletes.insert("missing".into());

@@ -169,7 +169,7 @@ impl ManifestError {
             Self::InvalidOption { option, .. } => Some(option),
             Self::MissingComponent { .. } => Some("components"),
             Self::Yaml { what, .. } | Self::NotAnObject { what, .. }
-                if what == "kustomization_override" =>
+                if what.starts_with("kustomization_override") =>
             {
                 Some("kustomization_override")
             }

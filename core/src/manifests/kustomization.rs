@@ -63,7 +63,8 @@ pub(crate) struct LabelSet {
 /// An entry of `images`.
 #[derive(Debug, Clone)]
 pub(crate) struct ImageRule {
-    pub(crate) name: String,
+    /// kustomize's match of `name` with an optional tag and digest.
+    pub(crate) pattern: regex::Regex,
     pub(crate) new_name: Option<String>,
     pub(crate) new_tag: Option<String>,
     pub(crate) digest: Option<String>,
@@ -446,12 +447,16 @@ fn parse_images(value: Option<&Value>) -> Result<Vec<ImageRule>, ManifestError> 
         let name = string_field(map, "name", &field)?
             .filter(|n| !n.is_empty())
             .ok_or_else(|| ManifestError::override_field(format!("{field}.name"), "is required"))?;
-        regex::Regex::new(&format!("^{name}$")).map_err(|source| ManifestError::TargetRegex {
+        // The name is a regular expression in kustomize too (not escaped).
+        let pattern = regex::Regex::new(&format!(
+            "^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{{}}-]*)?$"
+        ))
+        .map_err(|source| ManifestError::TargetRegex {
             field: format!("{field}.name"),
             source: Box::new(source),
         })?;
         out.push(ImageRule {
-            name,
+            pattern,
             new_name: string_field(map, "newName", &field)?.filter(|s| !s.is_empty()),
             new_tag: string_field(map, "newTag", &field)?.filter(|s| !s.is_empty()),
             digest: string_field(map, "digest", &field)?.filter(|s| !s.is_empty()),

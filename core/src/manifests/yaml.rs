@@ -168,14 +168,74 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
         write_double_quoted(out, s);
     } else if !plain_ok(s) {
         if s.chars().all(|c| !c.is_control()) {
-            out.push('\'');
-            out.push_str(&s.replace('\'', "''"));
-            out.push('\'');
+            write_breakable(out, s, level, !is_key, true);
         } else {
             write_double_quoted(out, s);
         }
     } else {
-        out.push_str(s);
+        write_breakable(out, s, level, !is_key, false);
+    }
+}
+
+/// go-yaml's width: a plain or single-quoted scalar breaks at a single space once the line
+/// is past this column.
+const BEST_WIDTH: usize = 80;
+
+/// Writes a plain or single-quoted scalar, folding long lines as go-yaml (and so kustomize
+/// and Flux) does; continuation lines are indented to `level`.
+fn write_breakable(out: &mut String, s: &str, level: usize, allow_breaks: bool, quoted: bool) {
+    let line_start = out.rfind('\n').map_or(0, |i| i + 1);
+    // Bytes bound characters from above, so a short line needs no counting.
+    let line_bytes = out.len() - line_start;
+    let extra = if quoted {
+        s.matches('\'').count() + 2
+    } else {
+        0
+    };
+    // Short scalars (and keys, which never break) cannot reach the width: write them whole.
+    if !allow_breaks || line_bytes + s.len() + extra <= BEST_WIDTH {
+        if quoted {
+            out.push('\'');
+            out.push_str(&s.replace('\'', "''"));
+            out.push('\'');
+        } else {
+            out.push_str(s);
+        }
+        return;
+    }
+    let mut column = out[line_start..].chars().count();
+    if quoted {
+        out.push('\'');
+        column += 1;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut spaces = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let inner = i > 0 && i + 1 < chars.len();
+            let next_is_space = chars.get(i + 1) == Some(&' ');
+            if allow_breaks && !spaces && column > BEST_WIDTH && inner && !next_is_space {
+                out.push('\n');
+                indent(out, level);
+                column = level;
+            } else {
+                out.push(' ');
+                column += 1;
+            }
+            spaces = true;
+        } else {
+            if quoted && c == '\'' {
+                out.push_str("''");
+                column += 2;
+            } else {
+                out.push(c);
+                column += 1;
+            }
+            spaces = false;
+        }
+    }
+    if quoted {
+        out.push('\'');
     }
 }
 
@@ -230,14 +290,18 @@ fn write_double_quoted(out: &mut String, s: &str) {
 
 /// Strings that a YAML 1.1 or 1.2 reader would take for a bool, null or number.
 fn resolves_to_non_string(s: &str) -> bool {
-    const WORDS: [&str; 22] = [
+    const WORDS: [&str; 26] = [
         "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "True", "False", "Yes",
-        "No", "On", "Off", "TRUE", "FALSE", "YES", "NO", "NULL", "Null",
+        "No", "On", "Off", "TRUE", "FALSE", "YES", "NO", "NULL", "Null", "Y", "N", "ON", "OFF",
     ];
-    if WORDS.contains(&s) || matches!(s, "Y" | "N" | "ON" | "OFF") {
+    // The longest word has five letters; numbers start with a digit, a sign or a dot.
+    if s.len() <= 5 && WORDS.contains(&s) {
         return true;
     }
-    looks_numeric(s)
+    match s.as_bytes().first() {
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.') => looks_numeric(s),
+        _ => false,
+    }
 }
 
 fn looks_numeric(s: &str) -> bool {
@@ -274,24 +338,33 @@ fn looks_numeric(s: &str) -> bool {
 }
 
 fn plain_ok(s: &str) -> bool {
-    let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
         // `-`, `?` and `:` may start a plain scalar when followed by a non-space.
-        let second = s.chars().nth(1);
-        let allowed = matches!(first, '-' | '?' | ':')
-            && second.is_some_and(|c| c != ' ')
-            && !(first == '-' && s.starts_with("---"));
+        let second = bytes.get(1).copied();
+        let allowed = matches!(first, b'-' | b'?' | b':')
+            && second.is_some_and(|c| c != b' ')
+            && !(first == b'-' && s.starts_with("---"));
         if !allowed {
             return false;
         }
     }
-    !(s.starts_with(' ')
-        || s.ends_with(' ')
-        || s.ends_with(':')
-        || s.contains(": ")
-        || s.contains(" #")
-        || s.contains('\t')
-        || s.chars().any(|c| c.is_control()))
+    if first == b' ' || last == b' ' || last == b':' {
+        return false;
+    }
+    let mut prev = 0u8;
+    for &b in bytes {
+        let bad =
+            b < 0x20 || b == 0x7f || (b == b' ' && prev == b':') || (b == b'#' && prev == b' ');
+        if bad {
+            return false;
+        }
+        prev = b;
+    }
+    s.is_ascii() || !s.chars().any(char::is_control)
 }
 
 #[cfg(test)]
@@ -315,6 +388,16 @@ mod tests {
             "nested": {"list": [{"k": 1, "l": [1, [2, 3]]}, []], "empty": {}},
             "n": null, "f": 1.25, "b": false
         });
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    #[test]
+    fn write_documents_long_strings_fold_and_read_back_equal() {
+        let long = "word ".repeat(40).trim_end().to_string();
+        let quoted = format!("'{long}' and a: colon {long}");
+        let v = json!({"spec": {"items": [{"message": long, "rule": quoted}], "k": long}});
+        let text = write_documents(std::slice::from_ref(&v));
+        assert!(text.lines().all(|l| l.len() < 100), "{text}");
         assert_eq!(roundtrip(&v), v);
     }
 

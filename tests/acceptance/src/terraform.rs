@@ -1,6 +1,10 @@
 //! A typed driver for the real Terraform CLIs, running the provider built from this
 //! workspace through a CLI configuration with `dev_overrides` (no `init`), one work
 //! directory per test.
+#![expect(
+    clippy::panic,
+    reason = "test harness: a step that cannot run fails the calling test with its reason"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -154,6 +158,12 @@ impl Output {
     /// Both streams, for assertions on messages.
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Both streams with every run of whitespace folded to one space, for asserting
+    /// on messages that Terraform wraps at 78 columns.
+    pub fn flat(&self) -> String {
+        self.all().split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// Panics with the output unless the command succeeded.

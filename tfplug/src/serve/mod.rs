@@ -56,6 +56,10 @@ pub fn run<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
     }
     let debug = args.iter().any(|a| a == "--debug" || a == "-debug");
     logging::init(provider.type_name(), &options.log_targets);
+    // Clients that build TLS configurations without naming a crypto provider (kube,
+    // HTTP clients) use the process default; make it aws-lc-rs, the provider that can
+    // verify Terraform's P-521 certificate, whatever else the dependency graph enables.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,6 +1,5 @@
 //! The `images` field: rewrite container image names, tags and digests.
 
-use regex::Regex;
 use serde_json::Value;
 
 use super::Resource;
@@ -14,13 +13,7 @@ const IMAGE_PATHS: [&[&str]; 4] = [
 ];
 
 pub(crate) fn apply_image_rule(resources: &mut [Resource], rule: &ImageRule) {
-    // The pattern was compiled once at parse time; a failure here cannot happen.
-    let Ok(pattern) = Regex::new(&format!(
-        "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{{}}-]*)?$",
-        rule.name
-    )) else {
-        return;
-    };
+    let pattern = &rule.pattern;
     for resource in resources {
         if resource.value.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition") {
             continue;
