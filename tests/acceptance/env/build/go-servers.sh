@@ -68,8 +68,11 @@ done_marker() { echo "$BIN/.done-$1-$(target_version "$1")"; }
 # Copies a module from the (read-only) module cache into a writable directory.
 module_copy() {
   local mod=$1 ver=$2 dest=$3 dir
-  dir=$(cd "$WORK" && GOFLAGS= go mod download -json "$mod@$ver" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
-  [ -n "$dir" ] || { log "download of $mod@$ver failed"; return 1; }
+  local json
+  # go mod download exits non-zero on failure; its JSON carries the reason.
+  json=$(cd "$WORK" && GOFLAGS= go mod download -json "$mod@$ver" || true)
+  dir=$(echo "$json" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { log "download of $mod@$ver failed: $(echo "$json" | sed -n 's/^\s*"Error": "\(.*\)"$/\1/p')"; return 1; }
   rm -rf "$dest"
   cp -r "$dir" "$dest"
   chmod -R u+w "$dest"
