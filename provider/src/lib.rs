@@ -3,6 +3,7 @@
 //! calls core, and maps the outcome back to state and diagnostics.
 
 pub mod config;
+pub mod resources;
 
 use std::sync::Arc;
 
@@ -58,7 +59,7 @@ impl Provider for FluxProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
-        Vec::new()
+        resources::all()
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {

@@ -1,0 +1,340 @@
+//! `flux_bootstrap_git`: commits Flux's manifests to a git repository, installs Flux
+//! in the cluster and waits until it syncs, as the reference resource does, with the
+//! reference's defects fixed (see docs/resources/bootstrap_git.md).
+
+mod connection;
+mod drift;
+mod files;
+mod import;
+pub mod model;
+mod observe;
+mod operations;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use async_trait::async_trait;
+use flux_core::cluster::Cluster;
+use flux_core::git::RepoCache;
+use tfplug::{
+    ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, Diagnostic, Diagnostics,
+    ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, Value,
+};
+
+use crate::config::{ProviderData, Setting};
+use connection::{connection_spec, effective_git, effective_kubernetes, require, GitTarget};
+use model::BootstrapModel;
+use operations::{Bootstrap, Mode};
+
+/// The resource type name.
+pub const TYPE_NAME: &str = "flux_bootstrap_git";
+
+/// The `flux_bootstrap_git` resource.
+#[derive(Debug, Default)]
+pub struct BootstrapGit {
+    cache: Mutex<Option<RepoCache>>,
+}
+
+impl BootstrapGit {
+    /// The resource.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The process-wide repository cache: one per process, so that concurrent
+    /// bootstraps into one repository queue their commits instead of racing.
+    fn repo_cache(&self) -> Result<RepoCache, Diagnostic> {
+        let mut slot = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cache) = slot.as_ref() {
+            return Ok(cache.clone());
+        }
+        let dir = std::env::var_os("FLUX_PROVIDER_GIT_CACHE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("terraform-provider-flux-git"));
+        let cache = RepoCache::new(dir)
+            .map_err(|e| Diagnostic::from_error("Failed To Create The Git Cache", &e))?;
+        *slot = Some(cache.clone());
+        Ok(cache)
+    }
+
+    /// The model and connections of a known resource value.
+    fn bootstrap(&self, value: &Value, data: &ProviderData) -> Result<Bootstrap, Diagnostic> {
+        let model = BootstrapModel::from_value(value)?;
+        let kubernetes = require(effective_kubernetes(value, data)?, "kubernetes")?;
+        let git = require(effective_git(value, data)?, "git")?;
+        let cluster = Cluster::new(connection_spec(&kubernetes))
+            .map_err(|e| Diagnostic::from_error("Invalid Kubernetes Settings", &e))?;
+        Ok(Bootstrap {
+            model,
+            git: GitTarget::new(&git)?,
+            cluster: std::sync::Arc::new(cluster),
+            cache: self.repo_cache()?,
+        })
+    }
+}
+
+fn string_map(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_entries()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn to_value(files: BTreeMap<String, String>) -> Value {
+    Value::object(files.into_iter().map(|(k, v)| (k, Value::from(v))))
+}
+
+fn with_timeout<T>(
+    limit: std::time::Duration,
+    what: &str,
+) -> impl FnOnce(Result<T, tokio::time::error::Elapsed>) -> Result<T, Diagnostics> + '_ {
+    move |r| {
+        r.map_err(|_| {
+            Diagnostics::from(Diagnostic::error(
+                "Timed Out",
+                format!(
+                    "The {what} did not finish within {}s; raise `timeouts.{what}` if the cluster or repository is slow.",
+                    limit.as_secs()
+                ),
+            ))
+        })
+    }
+}
+
+#[async_trait]
+impl Resource<ProviderData> for BootstrapGit {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        model::validate_config(config, diags);
+        let root = tfplug::ObjectAccess::root(config);
+        crate::config::kubernetes::validate(
+            config.attr("kubernetes"),
+            &root.object("kubernetes"),
+            diags,
+        );
+        crate::config::git::validate(config.attr("git"), &root.object("git"), diags);
+    }
+
+    async fn modify_plan(
+        &self,
+        data: &ProviderData,
+        plan: &mut PlanContext,
+        diags: &mut Diagnostics,
+    ) {
+        if plan.is_destroy() {
+            return;
+        }
+        let namespace = plan.planned.attr("namespace").clone();
+        if namespace.as_str().is_some() {
+            plan.planned.set_attr("id", namespace);
+        }
+        let prior_files = string_map(plan.prior.attr("repository_files"));
+        if let Some(files) = planned_files(&plan.planned, &prior_files, data, diags).await {
+            plan.planned
+                .set_attr("repository_files", Value::object(files));
+        }
+    }
+
+    async fn create(
+        &self,
+        data: &ProviderData,
+        request: ApplyRequest,
+        response: &mut ApplyResponse,
+    ) {
+        let mut bootstrap = match self.bootstrap(&request.planned, data) {
+            Ok(b) => b,
+            Err(d) => return response.diagnostics.push(d),
+        };
+        let limit = bootstrap.model.timeouts.create;
+        let mut diags = Diagnostics::new();
+        let planned_kustomization = planned_kustomization(&request.planned, &bootstrap.model);
+        let result = tokio::time::timeout(
+            limit,
+            bootstrap.apply(Mode::Create, &[], planned_kustomization, limit, &mut diags),
+        )
+        .await;
+        response.diagnostics.extend(diags);
+        match with_timeout(limit, "create")(result).and_then(|r| r) {
+            Ok(files) => {
+                let mut state = request.planned;
+                state.set_attr("id", Value::from(bootstrap.model.namespace.clone()));
+                state.set_attr("repository_files", to_value(files));
+                response.state = state;
+            }
+            // No partial state: Create is idempotent (unchanged files give no commit,
+            // applies are server-side), so the next apply simply runs it again.
+            Err(d) => {
+                response.state = Value::Null;
+                response.diagnostics.extend(d);
+            }
+        }
+    }
+
+    async fn read(&self, data: &ProviderData, request: ReadRequest, response: &mut ReadResponse) {
+        let state = &request.state;
+        // A plan must work before the cluster or repository exists (TPF #694).
+        let deferred = matches!(effective_kubernetes(state, data), Ok(Setting::Deferred))
+            || matches!(effective_git(state, data), Ok(Setting::Deferred));
+        if deferred {
+            return;
+        }
+        let mut bootstrap = match self.bootstrap(state, data) {
+            Ok(b) => b,
+            Err(d) => return response.diagnostics.push(d),
+        };
+        let limit = bootstrap.model.timeouts.read;
+        let tracked = string_map(state.attr("repository_files"));
+        let mut diags = Diagnostics::new();
+        let result = tokio::time::timeout(limit, bootstrap.observe(&tracked, &mut diags)).await;
+        response.diagnostics.extend(diags);
+        match with_timeout(limit, "read")(result) {
+            Ok(Ok(files)) => {
+                let mut state = state.clone();
+                state.set_attr("repository_files", to_value(files));
+                response.state = state;
+            }
+            Ok(Err(d)) => response.diagnostics.push(d),
+            Err(d) => response.diagnostics.extend(d),
+        }
+    }
+
+    async fn update(
+        &self,
+        data: &ProviderData,
+        request: ApplyRequest,
+        response: &mut ApplyResponse,
+    ) {
+        let mut bootstrap = match self.bootstrap(&request.planned, data) {
+            Ok(b) => b,
+            Err(d) => {
+                response.state = request.prior;
+                return response.diagnostics.push(d);
+            }
+        };
+        let limit = bootstrap.model.timeouts.update;
+        let prior_keys: Vec<String> = string_map(request.prior.attr("repository_files"))
+            .into_keys()
+            .collect();
+        let mut diags = Diagnostics::new();
+        let result = tokio::time::timeout(
+            limit,
+            bootstrap.apply(
+                Mode::Update,
+                &prior_keys,
+                planned_kustomization(&request.planned, &bootstrap.model),
+                limit,
+                &mut diags,
+            ),
+        )
+        .await;
+        response.diagnostics.extend(diags);
+        match with_timeout(limit, "update")(result).and_then(|r| r) {
+            Ok(files) => {
+                let mut state = request.planned;
+                state.set_attr("repository_files", to_value(files));
+                response.state = state;
+            }
+            // The prior state stays: a failed update must not record the plan (the
+            // reference's defect #21).
+            Err(d) => {
+                response.state = request.prior;
+                response.diagnostics.extend(d);
+            }
+        }
+    }
+
+    async fn delete(
+        &self,
+        data: &ProviderData,
+        request: DeleteRequest,
+        response: &mut DeleteResponse,
+    ) {
+        let mut bootstrap = match self.bootstrap(&request.prior, data) {
+            Ok(b) => b,
+            Err(d) => return response.diagnostics.push(d),
+        };
+        let limit = bootstrap.model.timeouts.delete;
+        let tracked: Vec<String> = string_map(request.prior.attr("repository_files"))
+            .into_keys()
+            .collect();
+        if let Err(d) = bootstrap.destroy(&tracked, limit).await {
+            response.diagnostics.extend(d);
+        }
+    }
+
+    async fn import(&self, data: &ProviderData, id: &str, response: &mut ImportResponse) {
+        match import::import_state(self, id, data).await {
+            Ok(state) => response.state = state,
+            Err(d) => response.diagnostics.extend(d),
+        }
+    }
+}
+
+/// The planned `kustomization.yaml`, when the plan knows it.
+fn planned_kustomization(planned: &Value, model: &BootstrapModel) -> Option<String> {
+    planned
+        .attr("repository_files")
+        .attr(&model.file_key("kustomization.yaml"))
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The expected `repository_files` of a plan, or `None` when something they depend on
+/// is not known yet. A kustomization.yaml edited in git (and read into state) is kept
+/// when no override is set.
+async fn planned_files(
+    planned: &Value,
+    prior_files: &BTreeMap<String, String>,
+    data: &ProviderData,
+    diags: &mut Diagnostics,
+) -> Option<BTreeMap<String, Value>> {
+    let model = BootstrapModel::from_value(planned).ok()?;
+    let git = match effective_git(planned, data) {
+        Ok(Setting::Known(g)) => g,
+        _ => return None,
+    };
+    let target = GitTarget::new(&git).ok()?;
+    let base = match files::load_base(&model).await {
+        Ok(b) => b,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let kustomization_key = model.file_key("kustomization.yaml");
+    let existing = prior_files
+        .get(&kustomization_key)
+        .map(String::as_str)
+        .filter(|t| !t.starts_with(drift::DRIFT_PREFIX));
+    match files::render(&model, &base, &target.sync_url, target.branch(), existing) {
+        Ok(files) => {
+            let mut files: BTreeMap<String, Value> = files
+                .by_key(&model)
+                .into_iter()
+                .map(|(k, v)| (k, Value::from(v)))
+                .collect();
+            // Without an override, an existing kustomization.yaml in git is kept, and
+            // on create it is only read at apply.
+            if model.kustomization_override.is_none() && existing.is_none() {
+                files.insert(kustomization_key, Value::unknown());
+            }
+            Some(files)
+        }
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    }
+}
