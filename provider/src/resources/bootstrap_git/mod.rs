@@ -338,3 +338,190 @@ async fn planned_files(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::GitModel;
+    use tfplug::{ObjectAccess, PlanModifier};
+
+    fn provider_data(git: Option<Value>) -> ProviderData {
+        ProviderData {
+            git: match git {
+                Some(v) => Setting::Known(GitModel::from_value(&ObjectAccess::root(&v)).unwrap()),
+                None => Setting::Deferred,
+            },
+            ..ProviderData::default()
+        }
+    }
+
+    fn https_git() -> Value {
+        Value::object([
+            ("url", "https://user:pw@git.example.com/fleet.git".into()),
+            (
+                "http",
+                Value::object([("username", "u".into()), ("password", "p".into())]),
+            ),
+        ])
+    }
+
+    /// A plan with the schema defaults and `set` applied.
+    fn planned(set: &[(&str, Value)]) -> Value {
+        let mut v = Value::object(
+            schema::schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null))),
+        );
+        v.set_attr("id", Value::unknown());
+        v.set_attr("repository_files", Value::unknown());
+        for (k, val) in set {
+            v.set_attr(k, val.clone());
+        }
+        v
+    }
+
+    async fn plan(prior: Value, planned: Value, data: &ProviderData) -> (PlanContext, Diagnostics) {
+        let mut ctx = PlanContext {
+            prior,
+            config: Value::Null,
+            planned,
+            requires_replace: Vec::new(),
+            prior_private: Vec::new(),
+            planned_private: Vec::new(),
+        };
+        let mut diags = Diagnostics::new();
+        BootstrapGit::new()
+            .modify_plan(data, &mut ctx, &mut diags)
+            .await;
+        (ctx, diags)
+    }
+
+    #[test]
+    fn schema_replacement_rules_are_namespace_and_secret_name_only() {
+        let s = schema::schema();
+        let replacing: Vec<&str> = s
+            .block
+            .attributes
+            .iter()
+            .filter(|a| a.modifiers.contains(&PlanModifier::RequiresReplace))
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(replacing, vec!["namespace", "secret_name"]);
+        let creds = s.block.attribute("registry_credentials").unwrap();
+        assert!(creds.sensitive);
+        let version = s.block.attribute("version").unwrap();
+        assert_eq!(
+            version.default,
+            Some(Value::from(flux_core::manifests::EMBEDDED_VERSION))
+        );
+    }
+
+    #[tokio::test]
+    async fn modify_plan_create_renders_files_offline_with_id_known() {
+        let data = provider_data(Some(https_git()));
+        let (ctx, diags) = plan(
+            Value::Null,
+            planned(&[("path", "clusters/a".into())]),
+            &data,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(ctx.planned.attr("id").as_str(), Some("flux-system"));
+        let files = ctx.planned.attr("repository_files");
+        let components = files
+            .attr("clusters/a/flux-system/gotk-components.yaml")
+            .as_str()
+            .unwrap();
+        assert!(components.contains("# Components: helm-controller,kustomize-controller,notification-controller,source-controller"));
+        let sync = files
+            .attr("clusters/a/flux-system/gotk-sync.yaml")
+            .as_str()
+            .unwrap();
+        // Credentials never reach the GitRepository URL.
+        assert!(
+            sync.contains("url: https://git.example.com/fleet.git"),
+            "{sync}"
+        );
+        assert!(sync.contains("path: ./clusters/a"));
+        // An existing kustomization.yaml in git is kept, so it is known at apply only.
+        assert!(files
+            .attr("clusters/a/flux-system/kustomization.yaml")
+            .is_unknown());
+    }
+
+    #[tokio::test]
+    async fn modify_plan_update_keeps_kustomization_edited_in_git() {
+        let data = provider_data(Some(https_git()));
+        let edited = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n- gotk-sync.yaml\npatches: []\n";
+        let mut prior = planned(&[]);
+        prior.set_attr("id", "flux-system".into());
+        prior.set_attr(
+            "repository_files",
+            Value::object([("flux-system/kustomization.yaml", Value::from(edited))]),
+        );
+        let (ctx, _) = plan(prior, planned(&[]), &data).await;
+        assert_eq!(
+            ctx.planned
+                .attr("repository_files")
+                .attr("flux-system/kustomization.yaml")
+                .as_str(),
+            Some(edited)
+        );
+    }
+
+    #[tokio::test]
+    async fn modify_plan_override_is_planned_verbatim() {
+        let data = provider_data(Some(https_git()));
+        let over = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n- gotk-sync.yaml\nnamespace: flux-system\n";
+        let (ctx, _) = plan(
+            Value::Null,
+            planned(&[("kustomization_override", over.into())]),
+            &data,
+        )
+        .await;
+        assert_eq!(
+            ctx.planned
+                .attr("repository_files")
+                .attr("flux-system/kustomization.yaml")
+                .as_str(),
+            Some(over)
+        );
+    }
+
+    #[tokio::test]
+    async fn modify_plan_drifted_state_plans_the_real_sync_file() {
+        let data = provider_data(Some(https_git()));
+        let (first, _) = plan(Value::Null, planned(&[]), &data).await;
+        let mut prior = first.planned.clone();
+        let mut files = string_map(prior.attr("repository_files"));
+        files.insert(
+            "flux-system/gotk-sync.yaml".into(),
+            drift::as_file(&["GitRepository flux-system/flux-system is missing".into()]),
+        );
+        files.insert(
+            "flux-system/kustomization.yaml".into(),
+            flux_core::manifests::default_kustomization(),
+        );
+        prior.set_attr("repository_files", to_value(files));
+        let (ctx, _) = plan(prior.clone(), planned(&[]), &data).await;
+        let planned_sync = ctx
+            .planned
+            .attr("repository_files")
+            .attr("flux-system/gotk-sync.yaml")
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(planned_sync.starts_with(flux_core::manifests::GENERATED_NOTICE));
+        assert_ne!(ctx.planned, prior);
+    }
+
+    #[tokio::test]
+    async fn modify_plan_unknown_git_settings_leave_files_unknown() {
+        let (ctx, diags) = plan(Value::Null, planned(&[]), &provider_data(None)).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(ctx.planned.attr("repository_files").is_unknown());
+        assert_eq!(ctx.planned.attr("id").as_str(), Some("flux-system"));
+    }
+}
