@@ -58,6 +58,26 @@ fn component(name: &str, deployment: Option<&Json>) -> ComponentObservation {
     }
 }
 
+/// A Flux object, `None` when it or its CRD is missing. The CRD is looked up first:
+/// the API server answers discovery of a group it does not serve with a plain-text 404
+/// that the cluster engine reports as an error rather than as an absent kind.
+async fn find_flux_object(
+    cluster: &Cluster,
+    crd: &str,
+    object: ObjectRef,
+) -> Result<Option<Json>, ClusterError> {
+    let definition = ObjectRef::new(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        None,
+        crd,
+    );
+    if cluster.find_object(&definition).await?.is_none() {
+        return Ok(None);
+    }
+    cluster.find_object(&object).await
+}
+
 /// The root objects in `namespace`, the `components` Deployments and the fingerprint
 /// of Secret `secret_name`.
 pub async fn observe(
@@ -67,22 +87,28 @@ pub async fn observe(
     secret_name: Option<String>,
 ) -> Result<Observation, ClusterError> {
     let ns = Some(namespace.as_str());
-    let repo = cluster
-        .find_object(&ObjectRef::new(
+    let repo = find_flux_object(
+        cluster,
+        "gitrepositories.source.toolkit.fluxcd.io",
+        ObjectRef::new(
             "source.toolkit.fluxcd.io/v1",
             "GitRepository",
             ns,
             &namespace,
-        ))
-        .await?;
-    let ks = cluster
-        .find_object(&ObjectRef::new(
+        ),
+    )
+    .await?;
+    let ks = find_flux_object(
+        cluster,
+        "kustomizations.kustomize.toolkit.fluxcd.io",
+        ObjectRef::new(
             "kustomize.toolkit.fluxcd.io/v1",
             "Kustomization",
             ns,
             &namespace,
-        ))
-        .await?;
+        ),
+    )
+    .await?;
     let mut seen = Vec::new();
     for name in components {
         let live = cluster
