@@ -1,1 +1,2 @@
 //! One test binary for every acceptance test, one module per subject.
+mod bootstrap_git;
