@@ -25,6 +25,9 @@ use super::model::{BootstrapModel, FILES};
 /// bootstrap into the same repository may have moved it).
 const WAIT_ROUND: Duration = Duration::from_secs(20);
 
+/// Poll interval of the destroy checks.
+const POLL: Duration = Duration::from_secs(2);
+
 /// One bootstrap's model and connections.
 pub struct Bootstrap {
     /// The resource's values.
@@ -401,8 +404,45 @@ impl Bootstrap {
         Ok(files)
     }
 
-    /// Whether any Flux CRD or controller Deployment of this bootstrap is still there.
-    async fn flux_remains(&self) -> Result<bool, Diagnostic> {
+    /// Waits until the namespace is gone, so that a bootstrap right after a destroy
+    /// (a replacement, or the next test) does not meet a terminating namespace.
+    async fn wait_namespace_gone(&self, deadline: Instant) -> Result<(), Diagnostic> {
+        let namespace = ObjectRef::new("v1", "Namespace", None, &self.model.namespace);
+        loop {
+            let found = self
+                .cluster
+                .find_object(&namespace)
+                .await
+                .map_err(|e| cluster_error("Failed To Read The Namespace", &e))?;
+            if found.is_none() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(Diagnostic::error(
+                    "Namespace Still Terminating",
+                    format!(
+                        "Namespace {} was deleted but is still terminating at the end of timeouts.delete.",
+                        self.model.namespace
+                    ),
+                ));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Whether any Flux CRD or controller Deployment of this bootstrap is still there
+    /// and not being deleted, once deletions had until `deadline` to finish.
+    async fn flux_remains(&self, deadline: Instant) -> Result<bool, Diagnostic> {
+        loop {
+            let remains = self.flux_remains_now().await?;
+            if !remains || Instant::now() >= deadline {
+                return Ok(remains);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    async fn flux_remains_now(&self) -> Result<bool, Diagnostic> {
         const CRDS: [&str; 3] = [
             "gitrepositories.source.toolkit.fluxcd.io",
             "kustomizations.kustomize.toolkit.fluxcd.io",
@@ -432,7 +472,10 @@ impl Bootstrap {
                 .find_object(&object)
                 .await
                 .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
-            if found.is_some() {
+            let terminating = found
+                .as_ref()
+                .is_some_and(|o| o.pointer("/metadata/deletionTimestamp").is_some());
+            if found.is_some() && !terminating {
                 return Ok(true);
             }
         }
@@ -453,6 +496,7 @@ impl Bootstrap {
             keep_namespace: self.model.keep_namespace,
             drain: None,
         };
+        let deadline = Instant::now() + timeout;
         let uninstall = tokio::time::timeout(
             timeout,
             run_on_cluster(
@@ -472,7 +516,7 @@ impl Bootstrap {
                 // Some steps fail on kinds the cluster does not serve (an unserved API
                 // group answers discovery with a plain-text 404); what matters is that
                 // Flux is gone, so check that instead of trusting the step errors.
-                if !self.flux_remains().await? {
+                if !self.flux_remains(deadline).await? {
                     tracing::warn!("uninstall reported failures but flux is gone");
                 } else {
                     return Err(cluster_error("Failed To Uninstall Flux", &e).into());
@@ -488,6 +532,9 @@ impl Bootstrap {
                 )
                 .into())
             }
+        }
+        if !self.model.keep_namespace {
+            self.wait_namespace_gone(deadline).await?;
         }
         if self.model.delete_git_manifests {
             let deletes: BTreeSet<String> = if tracked.is_empty() {
