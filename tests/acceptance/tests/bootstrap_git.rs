@@ -29,9 +29,15 @@ fn var(name: &str) -> String {
         .to_string()
 }
 
+/// A new repository; the name gets a per-run suffix since repositories outlive runs.
 fn repo(name: &str, empty: bool) -> RepoUrls {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let name = format!("{name}-{}-{nanos}", std::process::id());
     env()
-        .create_repo(name, empty)
+        .create_repo(&name, empty)
         .unwrap_or_else(|e| panic!("create repo {name}: {e}"))
 }
 
