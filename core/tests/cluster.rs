@@ -4,7 +4,7 @@
 //!
 //! The environment is reused when `KUBECONFIG` and `FLUX_TEST_KUBE_HOST` are set (as after
 //! `eval "$(tests/acceptance/env/up)"`); otherwise `up` is run with the state directory
-//! `$FLUX_TEST_STATE` or `<target>/tmp/cluster-env` and left running for the next run
+//! `$FLUX_TEST_CORE_STATE` or `<target>/tmp/cluster-env` and left running for the next run
 //! (`tests/acceptance/env/down --state DIR` stops it). The scripts are found in
 //! `$FLUX_TEST_ENV_DIR`, else in the repository's `tests/acceptance/env`.
 //!
@@ -112,7 +112,9 @@ fn env() -> &'static Env {
             "{} is missing: the cluster tests need the test environment (tests/acceptance/env, run its `setup` once)",
             up.display()
         );
-        let state = std::env::var("FLUX_TEST_STATE")
+        // Not FLUX_TEST_STATE: the acceptance tests install Flux in that environment,
+        // and these tests count what a first apply creates on an untouched cluster.
+        let state = std::env::var("FLUX_TEST_CORE_STATE")
             .unwrap_or_else(|_| format!("{}/cluster-env", env!("CARGO_TARGET_TMPDIR")));
         let out = Command::new(&up).args(["--state", &state]).output().unwrap();
         assert!(

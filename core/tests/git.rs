@@ -853,6 +853,10 @@ fn git_logs_at_trace_level_hold_no_secret() {
         .finish();
     let password = server.var("FLUX_TEST_GIT_PASSWORD").to_string();
     tracing::subscriber::with_default(subscriber, || {
+        // Other tests of this binary run in parallel threads without a subscriber;
+        // a callsite they reach first is cached as uninteresting. Recompute, so this
+        // thread's subscriber sees every event.
+        tracing::callsite::rebuild_interest_cache();
         let (_d, cache) = new_cache();
         let remote = server.http_remote(&urls.http);
         cache.commit(&remote, &tx("logged", &[("l", "1")])).unwrap();

@@ -6,6 +6,7 @@ pub mod config;
 pub mod data_sources;
 pub mod diagnostics;
 pub mod docs;
+pub mod resources;
 
 use std::sync::Arc;
 
@@ -61,7 +62,7 @@ impl Provider for FluxProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
-        Vec::new()
+        resources::all()
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {

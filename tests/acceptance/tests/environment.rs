@@ -189,6 +189,8 @@ fn ready_condition(obj: &DynamicObject) -> Option<(String, String)> {
 
 #[tokio::test]
 async fn environment_configmap_pushed_to_git_is_applied_by_real_flux_controllers() {
+    // Needs the Flux CRDs it applies to stay while it runs (see cluster_turn).
+    let _turn = acceptance::env::cluster_turn();
     let env = env();
     let client = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
     let ns = unique("env-evidence");
@@ -456,6 +458,8 @@ async fn reconcile_git_source(
 
 #[tokio::test]
 async fn environment_gitrepository_over_https_and_ssh_is_ready() {
+    // Needs the Flux CRDs it applies to stay while it runs (see cluster_turn).
+    let _turn = acceptance::env::cluster_turn();
     let env = env();
     let client = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
     let ns = unique("env-git-protocols");

@@ -1,3 +1,4 @@
 //! One test binary for every acceptance test, one module per subject.
+mod bootstrap_git;
 mod environment;
 mod provider_config;

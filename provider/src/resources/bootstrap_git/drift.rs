@@ -1,0 +1,162 @@
+//! What Read found moved in the cluster, as a few readable lines.
+//!
+//! The reference blanks `gotk-sync.yaml` in state when the root objects are missing or
+//! not ready, which forces an update but shows a whole-file diff. Here the drift is
+//! written in place of that file's content as `# drift: ...` lines, so the plan shows
+//! what moved, and the update that follows puts it back.
+
+use flux_core::cluster::{Observation, Readiness};
+
+use super::model::BootstrapModel;
+
+/// The prefix of every drift line in state.
+pub const DRIFT_PREFIX: &str = "# drift: ";
+
+/// Cluster drift of a bootstrap, one line per finding; empty when in sync.
+///
+/// A root Kustomization that is Ready=False is not drift: it usually means an
+/// application under the synced path is broken, which reinstalling Flux cannot fix.
+pub fn describe(
+    model: &BootstrapModel,
+    seen: &Observation,
+    expected_secret: Option<&str>,
+) -> Vec<String> {
+    let ns = &model.namespace;
+    let mut lines = Vec::new();
+    match &seen.git_repository {
+        None => lines.push(format!("GitRepository {ns}/{ns} is missing")),
+        Some(o) if o.suspended => lines.push(format!("GitRepository {ns}/{ns} is suspended")),
+        Some(o) => {
+            if let Readiness::Failed(message) = &o.readiness {
+                lines.push(format!("GitRepository {ns}/{ns} is not ready: {message}"));
+            }
+        }
+    }
+    match &seen.kustomization {
+        None => lines.push(format!("Kustomization {ns}/{ns} is missing")),
+        Some(o) if o.suspended => lines.push(format!("Kustomization {ns}/{ns} is suspended")),
+        Some(o) => {
+            let want = format!("./{}", model.normalized_path().unwrap_or_default());
+            let have = o.path.clone().unwrap_or_else(|| "./".to_string());
+            let have = format!("./{}", have.trim_start_matches("./"));
+            if want.trim_end_matches('/') != have.trim_end_matches('/') {
+                lines.push(format!("Kustomization {ns}/{ns} syncs {have}, not {want}"));
+            }
+        }
+    }
+    for c in &seen.components {
+        if !c.present {
+            lines.push(format!("Deployment {ns}/{} is missing", c.name));
+            continue;
+        }
+        let prefix = if model.registry.is_empty() {
+            format!("fluxcd/{}:", c.name)
+        } else {
+            format!("{}/{}:", model.registry.trim_end_matches('/'), c.name)
+        };
+        for image in &c.images {
+            if !image.starts_with(&prefix) {
+                lines.push(format!(
+                    "Deployment {ns}/{} runs image {image}, expected {prefix}<tag>",
+                    c.name
+                ));
+            }
+        }
+        if let Some(v) = &c.version {
+            if v != &model.version {
+                lines.push(format!(
+                    "Deployment {ns}/{} is Flux {v}, expected {}",
+                    c.name, model.version
+                ));
+            }
+        }
+    }
+    if let Some(want) = expected_secret {
+        match &seen.secret_fingerprint {
+            None => lines.push(format!("Secret {ns}/{} is missing", model.secret_name)),
+            Some(have) if have != want => lines.push(format!(
+                "Secret {ns}/{} holds other credentials than the git settings",
+                model.secret_name
+            )),
+            Some(_) => {}
+        }
+    }
+    lines
+}
+
+/// The state content that stands for a drifted `gotk-sync.yaml`.
+pub fn as_file(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{DRIFT_PREFIX}{l}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flux_core::cluster::{ComponentObservation, FluxObjectObservation};
+    use tfplug::Value;
+
+    fn model() -> BootstrapModel {
+        BootstrapModel::from_value(&Value::object([("path", "clusters/a".into())])).unwrap()
+    }
+
+    fn healthy(model: &BootstrapModel) -> Observation {
+        let root = FluxObjectObservation {
+            readiness: Readiness::Current,
+            revision: None,
+            suspended: false,
+            path: Some("./clusters/a".into()),
+            last_applied_revision: None,
+        };
+        Observation {
+            git_repository: Some(root.clone()),
+            kustomization: Some(root),
+            components: model
+                .all_components()
+                .into_iter()
+                .map(|name| ComponentObservation {
+                    images: vec![format!("ghcr.io/fluxcd/{name}:v1.0.0")],
+                    name,
+                    present: true,
+                    version: Some(model.version.clone()),
+                    readiness: Readiness::Current,
+                })
+                .collect(),
+            secret_fingerprint: Some("sha256:a".into()),
+            flux_version: None,
+        }
+    }
+
+    #[test]
+    fn describe_healthy_install_is_empty() {
+        let m = model();
+        assert!(describe(&m, &healthy(&m), Some("sha256:a")).is_empty());
+    }
+
+    #[test]
+    fn describe_missing_root_and_changed_image_names_each() {
+        let m = model();
+        let mut seen = healthy(&m);
+        seen.git_repository = None;
+        seen.components[0].images = vec!["evil.io/source-controller:v1".into()];
+        seen.components[1].version = Some("v2.0.0".into());
+        let lines = describe(&m, &seen, Some("sha256:b"));
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[0].contains("GitRepository flux-system/flux-system is missing"));
+        assert!(lines.iter().any(|l| l.contains("evil.io")));
+        assert!(lines.iter().any(|l| l.contains("is Flux v2.0.0")));
+        assert!(lines.iter().any(|l| l.contains("other credentials")));
+    }
+
+    #[test]
+    fn describe_failing_kustomization_is_not_drift() {
+        let m = model();
+        let mut seen = healthy(&m);
+        if let Some(k) = seen.kustomization.as_mut() {
+            k.readiness = Readiness::Failed("app manifest broken".into());
+        }
+        assert!(describe(&m, &seen, None).is_empty());
+    }
+}

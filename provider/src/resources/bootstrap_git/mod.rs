@@ -1,0 +1,532 @@
+//! `flux_bootstrap_git`: commits Flux's manifests to a git repository, installs Flux
+//! in the cluster and waits until it syncs, as the reference resource does, with the
+//! reference's defects fixed (see docs/resources/bootstrap_git.md).
+
+mod connection;
+mod drift;
+mod files;
+mod import;
+pub mod model;
+mod observe;
+mod operations;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use async_trait::async_trait;
+use flux_core::cluster::Cluster;
+use flux_core::git::RepoCache;
+use tfplug::{
+    ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, Diagnostic, Diagnostics,
+    ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, Value,
+};
+
+use crate::config::{ProviderData, Setting};
+use connection::{connection_spec, effective_git, effective_kubernetes, require, GitTarget};
+use model::BootstrapModel;
+use operations::{Bootstrap, Mode};
+
+/// The resource type name.
+pub const TYPE_NAME: &str = "flux_bootstrap_git";
+
+/// The `flux_bootstrap_git` resource.
+#[derive(Debug, Default)]
+pub struct BootstrapGit {
+    cache: Mutex<Option<RepoCache>>,
+}
+
+impl BootstrapGit {
+    /// The resource.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The process-wide repository cache: one per process, so that concurrent
+    /// bootstraps into one repository queue their commits instead of racing.
+    fn repo_cache(&self) -> Result<RepoCache, Diagnostic> {
+        let mut slot = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cache) = slot.as_ref() {
+            return Ok(cache.clone());
+        }
+        let dir = std::env::var_os("FLUX_PROVIDER_GIT_CACHE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("terraform-provider-flux-git"));
+        let cache = RepoCache::new(dir)
+            .map_err(|e| Diagnostic::from_error("Failed To Create The Git Cache", &e))?;
+        *slot = Some(cache.clone());
+        Ok(cache)
+    }
+
+    /// The model and connections of a known resource value.
+    fn bootstrap(&self, value: &Value, data: &ProviderData) -> Result<Bootstrap, Diagnostic> {
+        let model = BootstrapModel::from_value(value)?;
+        let kubernetes = require(effective_kubernetes(value, data)?, "kubernetes")?;
+        let git = require(effective_git(value, data)?, "git")?;
+        let cluster = Cluster::new(connection_spec(&kubernetes))
+            .map_err(|e| Diagnostic::from_error("Invalid Kubernetes Settings", &e))?;
+        Ok(Bootstrap {
+            model,
+            git: GitTarget::new(&git)?,
+            cluster: std::sync::Arc::new(cluster),
+            cache: self.repo_cache()?,
+        })
+    }
+}
+
+fn string_map(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_entries()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn to_value(files: BTreeMap<String, String>) -> Value {
+    Value::object(files.into_iter().map(|(k, v)| (k, Value::from(v))))
+}
+
+fn with_timeout<T>(
+    limit: std::time::Duration,
+    what: &str,
+) -> impl FnOnce(Result<T, tokio::time::error::Elapsed>) -> Result<T, Diagnostics> + '_ {
+    move |r| {
+        r.map_err(|_| {
+            Diagnostics::from(Diagnostic::error(
+                "Timed Out",
+                format!(
+                    "The {what} did not finish within {}s; raise `timeouts.{what}` if the cluster or repository is slow.",
+                    limit.as_secs()
+                ),
+            ))
+        })
+    }
+}
+
+#[async_trait]
+impl Resource<ProviderData> for BootstrapGit {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        model::validate_config(config, diags);
+        let root = tfplug::ObjectAccess::root(config);
+        crate::config::kubernetes::validate(
+            config.attr("kubernetes"),
+            &root.object("kubernetes"),
+            diags,
+        );
+        crate::config::git::validate(config.attr("git"), &root.object("git"), diags);
+    }
+
+    async fn modify_plan(
+        &self,
+        data: &ProviderData,
+        plan: &mut PlanContext,
+        diags: &mut Diagnostics,
+    ) {
+        if plan.is_destroy() {
+            return;
+        }
+        // Computed only for Terraform 1.0.3's sake: planned exactly as configured.
+        for name in schema::INPUT_ONLY {
+            let configured = plan.config.attr(name).clone();
+            plan.planned.set_attr(name, configured);
+        }
+        let namespace = plan.planned.attr("namespace").clone();
+        if namespace.as_str().is_some() {
+            plan.planned.set_attr("id", namespace);
+        }
+        let prior_files = string_map(plan.prior.attr("repository_files"));
+        if let Some(files) = planned_files(&plan.planned, &prior_files, data, diags).await {
+            plan.planned
+                .set_attr("repository_files", Value::object(files));
+        }
+    }
+
+    async fn create(
+        &self,
+        data: &ProviderData,
+        request: ApplyRequest,
+        response: &mut ApplyResponse,
+    ) {
+        let mut bootstrap = match self.bootstrap(&request.planned, data) {
+            Ok(b) => b,
+            Err(d) => return response.diagnostics.push(d),
+        };
+        let limit = bootstrap.model.timeouts.create;
+        let mut diags = Diagnostics::new();
+        let planned_kustomization = planned_kustomization(&request.planned, &bootstrap.model);
+        let result = tokio::time::timeout(
+            limit,
+            bootstrap.apply(Mode::Create, &[], planned_kustomization, limit, &mut diags),
+        )
+        .await;
+        response.diagnostics.extend(diags);
+        match with_timeout(limit, "create")(result).and_then(|r| r) {
+            Ok(files) => {
+                let mut state = request.planned;
+                state.set_attr("id", Value::from(bootstrap.model.namespace.clone()));
+                state.set_attr("repository_files", to_value(files));
+                response.state = state;
+            }
+            // No partial state: Create is idempotent (unchanged files give no commit,
+            // applies are server-side), so the next apply simply runs it again.
+            Err(d) => {
+                response.state = Value::Null;
+                response.diagnostics.extend(d);
+            }
+        }
+    }
+
+    async fn read(&self, data: &ProviderData, request: ReadRequest, response: &mut ReadResponse) {
+        let state = &request.state;
+        // A plan must work before the cluster or repository exists (TPF #694).
+        let deferred = matches!(effective_kubernetes(state, data), Ok(Setting::Deferred))
+            || matches!(effective_git(state, data), Ok(Setting::Deferred));
+        if deferred {
+            return;
+        }
+        let mut bootstrap = match self.bootstrap(state, data) {
+            Ok(b) => b,
+            Err(d) => return response.diagnostics.push(d),
+        };
+        let limit = bootstrap.model.timeouts.read;
+        let tracked = string_map(state.attr("repository_files"));
+        let mut diags = Diagnostics::new();
+        let result = tokio::time::timeout(limit, bootstrap.observe(&tracked, &mut diags)).await;
+        response.diagnostics.extend(diags);
+        match with_timeout(limit, "read")(result) {
+            Ok(Ok(files)) => {
+                let mut state = state.clone();
+                state.set_attr("repository_files", to_value(files));
+                response.state = state;
+            }
+            Ok(Err(d)) => response.diagnostics.push(d),
+            Err(d) => response.diagnostics.extend(d),
+        }
+    }
+
+    async fn update(
+        &self,
+        data: &ProviderData,
+        request: ApplyRequest,
+        response: &mut ApplyResponse,
+    ) {
+        let mut bootstrap = match self.bootstrap(&request.planned, data) {
+            Ok(b) => b,
+            Err(d) => {
+                response.state = request.prior;
+                return response.diagnostics.push(d);
+            }
+        };
+        let limit = bootstrap.model.timeouts.update;
+        let prior_keys: Vec<String> = string_map(request.prior.attr("repository_files"))
+            .into_keys()
+            .collect();
+        let mut diags = Diagnostics::new();
+        let result = tokio::time::timeout(
+            limit,
+            bootstrap.apply(
+                Mode::Update,
+                &prior_keys,
+                planned_kustomization(&request.planned, &bootstrap.model),
+                limit,
+                &mut diags,
+            ),
+        )
+        .await;
+        response.diagnostics.extend(diags);
+        match with_timeout(limit, "update")(result).and_then(|r| r) {
+            Ok(files) => {
+                let mut state = request.planned;
+                state.set_attr("repository_files", to_value(files));
+                response.state = state;
+            }
+            // The prior state stays: a failed update must not record the plan (the
+            // reference's defect #21).
+            Err(d) => {
+                response.state = request.prior;
+                response.diagnostics.extend(d);
+            }
+        }
+    }
+
+    async fn delete(
+        &self,
+        data: &ProviderData,
+        request: DeleteRequest,
+        response: &mut DeleteResponse,
+    ) {
+        let mut bootstrap = match self.bootstrap(&request.prior, data) {
+            Ok(b) => b,
+            Err(d) => return response.diagnostics.push(d),
+        };
+        let limit = bootstrap.model.timeouts.delete;
+        let tracked: Vec<String> = string_map(request.prior.attr("repository_files"))
+            .into_keys()
+            .collect();
+        if let Err(d) = bootstrap.destroy(&tracked, limit).await {
+            response.diagnostics.extend(d);
+        }
+    }
+
+    async fn import(&self, data: &ProviderData, id: &str, response: &mut ImportResponse) {
+        match import::import_state(self, id, data).await {
+            Ok(state) => response.state = state,
+            Err(d) => response.diagnostics.extend(d),
+        }
+    }
+}
+
+/// The planned `kustomization.yaml`, when the plan knows it.
+fn planned_kustomization(planned: &Value, model: &BootstrapModel) -> Option<String> {
+    planned
+        .attr("repository_files")
+        .attr(&model.file_key("kustomization.yaml"))
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The expected `repository_files` of a plan, or `None` when something they depend on
+/// is not known yet. A kustomization.yaml edited in git (and read into state) is kept
+/// when no override is set.
+async fn planned_files(
+    planned: &Value,
+    prior_files: &BTreeMap<String, String>,
+    data: &ProviderData,
+    diags: &mut Diagnostics,
+) -> Option<BTreeMap<String, Value>> {
+    let model = BootstrapModel::from_value(planned).ok()?;
+    let git = match effective_git(planned, data) {
+        Ok(Setting::Known(g)) => g,
+        _ => return None,
+    };
+    let target = GitTarget::new(&git).ok()?;
+    let base = match files::load_base(&model).await {
+        Ok(b) => b,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let kustomization_key = model.file_key("kustomization.yaml");
+    let existing = prior_files
+        .get(&kustomization_key)
+        .map(String::as_str)
+        .filter(|t| !t.starts_with(drift::DRIFT_PREFIX));
+    match files::render(&model, &base, &target.sync_url, target.branch(), existing) {
+        Ok(files) => {
+            let mut files: BTreeMap<String, Value> = files
+                .by_key(&model)
+                .into_iter()
+                .map(|(k, v)| (k, Value::from(v)))
+                .collect();
+            // Without an override, an existing kustomization.yaml in git is kept, and
+            // on create it is only read at apply.
+            if model.kustomization_override.is_none() && existing.is_none() {
+                files.insert(kustomization_key, Value::unknown());
+            }
+            Some(files)
+        }
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::GitModel;
+    use tfplug::{ObjectAccess, PlanModifier};
+
+    fn provider_data(git: Option<Value>) -> ProviderData {
+        ProviderData {
+            git: match git {
+                Some(v) => Setting::Known(GitModel::from_value(&ObjectAccess::root(&v)).unwrap()),
+                None => Setting::Deferred,
+            },
+            ..ProviderData::default()
+        }
+    }
+
+    fn https_git() -> Value {
+        Value::object([
+            ("url", "https://user:pw@git.example.com/fleet.git".into()),
+            (
+                "http",
+                Value::object([("username", "u".into()), ("password", "p".into())]),
+            ),
+        ])
+    }
+
+    /// A plan with the schema defaults and `set` applied.
+    fn planned(set: &[(&str, Value)]) -> Value {
+        let mut v = Value::object(
+            schema::schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null))),
+        );
+        v.set_attr("id", Value::unknown());
+        v.set_attr("repository_files", Value::unknown());
+        for (k, val) in set {
+            v.set_attr(k, val.clone());
+        }
+        v
+    }
+
+    async fn plan(prior: Value, planned: Value, data: &ProviderData) -> (PlanContext, Diagnostics) {
+        let mut ctx = PlanContext {
+            prior,
+            config: Value::Null,
+            planned,
+            requires_replace: Vec::new(),
+            prior_private: Vec::new(),
+            planned_private: Vec::new(),
+        };
+        let mut diags = Diagnostics::new();
+        BootstrapGit::new()
+            .modify_plan(data, &mut ctx, &mut diags)
+            .await;
+        (ctx, diags)
+    }
+
+    #[test]
+    fn schema_replacement_rules_are_namespace_and_secret_name_only() {
+        let s = schema::schema();
+        let replacing: Vec<&str> = s
+            .block
+            .attributes
+            .iter()
+            .filter(|a| a.modifiers.contains(&PlanModifier::RequiresReplace))
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(replacing, vec!["namespace", "secret_name"]);
+        let creds = s.block.attribute("registry_credentials").unwrap();
+        assert!(creds.sensitive);
+        let version = s.block.attribute("version").unwrap();
+        assert_eq!(
+            version.default,
+            Some(Value::from(flux_core::manifests::EMBEDDED_VERSION))
+        );
+    }
+
+    #[tokio::test]
+    async fn modify_plan_create_renders_files_offline_with_id_known() {
+        let data = provider_data(Some(https_git()));
+        let (ctx, diags) = plan(
+            Value::Null,
+            planned(&[("path", "clusters/a".into())]),
+            &data,
+        )
+        .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(ctx.planned.attr("id").as_str(), Some("flux-system"));
+        let files = ctx.planned.attr("repository_files");
+        let components = files
+            .attr("clusters/a/flux-system/gotk-components.yaml")
+            .as_str()
+            .unwrap();
+        assert!(components.contains("# Components: helm-controller,kustomize-controller,notification-controller,source-controller"));
+        let sync = files
+            .attr("clusters/a/flux-system/gotk-sync.yaml")
+            .as_str()
+            .unwrap();
+        // Credentials never reach the GitRepository URL.
+        assert!(
+            sync.contains("url: https://git.example.com/fleet.git"),
+            "{sync}"
+        );
+        assert!(sync.contains("path: ./clusters/a"));
+        // An existing kustomization.yaml in git is kept, so it is known at apply only.
+        assert!(files
+            .attr("clusters/a/flux-system/kustomization.yaml")
+            .is_unknown());
+    }
+
+    #[tokio::test]
+    async fn modify_plan_update_keeps_kustomization_edited_in_git() {
+        let data = provider_data(Some(https_git()));
+        let edited = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n- gotk-sync.yaml\npatches: []\n";
+        let mut prior = planned(&[]);
+        prior.set_attr("id", "flux-system".into());
+        prior.set_attr(
+            "repository_files",
+            Value::object([("flux-system/kustomization.yaml", Value::from(edited))]),
+        );
+        let (ctx, _) = plan(prior, planned(&[]), &data).await;
+        assert_eq!(
+            ctx.planned
+                .attr("repository_files")
+                .attr("flux-system/kustomization.yaml")
+                .as_str(),
+            Some(edited)
+        );
+    }
+
+    #[tokio::test]
+    async fn modify_plan_override_is_planned_verbatim() {
+        let data = provider_data(Some(https_git()));
+        let over = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n- gotk-sync.yaml\nnamespace: flux-system\n";
+        let (ctx, _) = plan(
+            Value::Null,
+            planned(&[("kustomization_override", over.into())]),
+            &data,
+        )
+        .await;
+        assert_eq!(
+            ctx.planned
+                .attr("repository_files")
+                .attr("flux-system/kustomization.yaml")
+                .as_str(),
+            Some(over)
+        );
+    }
+
+    #[tokio::test]
+    async fn modify_plan_drifted_state_plans_the_real_sync_file() {
+        let data = provider_data(Some(https_git()));
+        let (first, _) = plan(Value::Null, planned(&[]), &data).await;
+        let mut prior = first.planned.clone();
+        let mut files = string_map(prior.attr("repository_files"));
+        files.insert(
+            "flux-system/gotk-sync.yaml".into(),
+            drift::as_file(&["GitRepository flux-system/flux-system is missing".into()]),
+        );
+        files.insert(
+            "flux-system/kustomization.yaml".into(),
+            flux_core::manifests::default_kustomization(),
+        );
+        prior.set_attr("repository_files", to_value(files));
+        let (ctx, _) = plan(prior.clone(), planned(&[]), &data).await;
+        let planned_sync = ctx
+            .planned
+            .attr("repository_files")
+            .attr("flux-system/gotk-sync.yaml")
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(planned_sync.starts_with(flux_core::manifests::GENERATED_NOTICE));
+        assert_ne!(ctx.planned, prior);
+    }
+
+    #[tokio::test]
+    async fn modify_plan_unknown_git_settings_leave_files_unknown() {
+        let (ctx, diags) = plan(Value::Null, planned(&[]), &provider_data(None)).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(ctx.planned.attr("repository_files").is_unknown());
+        assert_eq!(ctx.planned.attr("id").as_str(), Some("flux-system"));
+    }
+}

@@ -1,0 +1,608 @@
+//! The work behind Create, Update, Read and Delete: git transactions through the
+//! repository cache, server-side apply, Secrets and readiness waits.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flux_core::cluster::{
+    git_secret_data, image_pull_secret_data, Cluster, ClusterError, ObjectRef, SecretSpec,
+    SecretType, UninstallSpec, WaitRule, WaitTarget,
+};
+use flux_core::git::{
+    CommitOutcome, GitError, Observation as GitObservation, RepoCache, Transaction,
+};
+use tfplug::{Diagnostic, Diagnostics};
+use tokio::time::Instant;
+
+use super::connection::GitTarget;
+use super::drift;
+use super::files::{self, ExpectedFiles};
+use super::model::{BootstrapModel, FILES};
+
+/// How long one wait round lasts before the branch tip is read again (another
+/// bootstrap into the same repository may have moved it).
+const WAIT_ROUND: Duration = Duration::from_secs(20);
+
+/// Poll interval of the destroy checks.
+const POLL: Duration = Duration::from_secs(2);
+
+/// One bootstrap's model and connections.
+pub struct Bootstrap {
+    /// The resource's values.
+    pub model: BootstrapModel,
+    /// The repository.
+    pub git: GitTarget,
+    /// The cluster (connected on first use).
+    pub cluster: Arc<Cluster>,
+    /// The shared repository cache.
+    pub cache: RepoCache,
+}
+
+/// Whether this apply creates the resource or updates it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Create: two commits, as the reference.
+    Create,
+    /// Update: one commit "Update Flux manifests".
+    Update,
+}
+
+fn git_error(summary: &str, e: &GitError) -> Diagnostic {
+    let d = Diagnostic::from_error(summary, e);
+    match e {
+        GitError::Invalid { field, .. } => d.at(tfplug::AttributePath::attr("git").at_attr(*field)),
+        _ => d,
+    }
+}
+
+fn cluster_error(summary: &str, e: &flux_core::cluster::ClusterError) -> Diagnostic {
+    Diagnostic::from_error(summary, e)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Diagnostic> + Send + 'static,
+) -> Result<T, Diagnostic> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Diagnostic::from_error("Internal Error", &e))?
+}
+
+/// Runs a cluster operation on a blocking thread that drives it with the runtime's
+/// handle. Core's apply, wait and uninstall join iterators of borrowed futures, which
+/// rustc cannot prove `Send` inside `async_trait` methods (a higher-ranked lifetime
+/// limitation); `Handle::block_on` needs no `Send` future.
+async fn run_on_cluster<T, F, Fut>(cluster: &Arc<Cluster>, f: F) -> Result<T, Diagnostic>
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<Cluster>) -> Fut + Send + 'static,
+    Fut: Future<Output = T>,
+{
+    let handle = tokio::runtime::Handle::current();
+    let cluster = cluster.clone();
+    tokio::task::spawn_blocking(move || handle.block_on(f(cluster)))
+        .await
+        .map_err(|e| Diagnostic::from_error("Internal Error", &e))
+}
+
+/// [`run_on_cluster`] for operations whose error is reported as is.
+async fn on_cluster<T, F, Fut>(cluster: &Arc<Cluster>, summary: &str, f: F) -> Result<T, Diagnostic>
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<Cluster>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, ClusterError>>,
+{
+    run_on_cluster(cluster, f)
+        .await?
+        .map_err(|e| cluster_error(summary, &e))
+}
+
+impl Bootstrap {
+    /// Scans and pins the SSH host key when none is configured.
+    pub async fn pin_host_key(&mut self) -> Result<(), Diagnostic> {
+        if self.git.host_key_pinned() {
+            return Ok(());
+        }
+        let mut git = self.git.clone();
+        self.git = blocking(move || {
+            git.pin_host_key()
+                .map_err(|e| git_error("SSH Host Key Scan Failed", &e))?;
+            Ok(git)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Reads `paths` at the branch tip through the cache.
+    pub async fn read_git(&self, paths: Vec<String>) -> Result<GitObservation, Diagnostic> {
+        let cache = self.cache.clone();
+        let remote = self.git.remote.clone();
+        blocking(move || {
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            cache
+                .read_files(&remote, &refs)
+                .map_err(|e| git_error("Failed To Read The Git Repository", &e))
+        })
+        .await
+    }
+
+    async fn commit(&self, mut tx: Transaction) -> Result<CommitOutcome, Diagnostic> {
+        let cache = self.cache.clone();
+        let git = self.git.clone();
+        tx.author = git.author.clone();
+        tx.message_appendix = git.appendix.clone();
+        blocking(move || {
+            tx.signing = git.signing()?;
+            cache
+                .commit(&git.remote, &tx)
+                .map_err(|e| git_error("Failed To Push To The Git Repository", &e))
+        })
+        .await
+    }
+
+    /// Renders the expected files, keeping an in-repo `kustomization.yaml` when no
+    /// override is set. `kustomization_in_git` is what git (or state) holds.
+    pub async fn render(
+        &self,
+        kustomization_in_git: Option<&str>,
+    ) -> Result<ExpectedFiles, Diagnostics> {
+        let base = files::load_base(&self.model).await?;
+        files::render(
+            &self.model,
+            &base,
+            &self.git.sync_url,
+            self.git.branch(),
+            kustomization_in_git,
+        )
+    }
+
+    /// Create or update: check the cluster, render, commit, apply, write the Secrets and
+    /// wait. Everything that can be checked is checked before git is written. Returns
+    /// `repository_files`.
+    #[tracing::instrument(skip_all, fields(namespace = %self.model.namespace, mode = ?mode))]
+    pub async fn apply(
+        &mut self,
+        mode: Mode,
+        prior_keys: &[String],
+        planned_kustomization: Option<String>,
+        timeout: Duration,
+        diags: &mut Diagnostics,
+    ) -> Result<BTreeMap<String, String>, Diagnostics> {
+        let deadline = Instant::now() + timeout;
+        self.pin_host_key().await?;
+        let ns = self.model.namespace.clone();
+        // The cluster must answer before git changes (the reference moved files first).
+        let seen = self
+            .observe_cluster()
+            .await
+            .map_err(|e| cluster_error("Failed To Reach The Cluster", &e))?;
+        if mode == Mode::Create {
+            if let Some(have) = seen.kustomization.as_ref().and_then(|k| k.path.clone()) {
+                let want = format!("./{}", self.model.normalized_path().unwrap_or_default());
+                if have.trim_start_matches("./").trim_end_matches('/')
+                    != want.trim_start_matches("./").trim_end_matches('/')
+                {
+                    return Err(Diagnostic::error(
+                        "Flux Already Bootstrapped With Another Path",
+                        format!("Kustomization {ns}/{ns} syncs {have}; this resource would make it sync {want}. Import the existing bootstrap or change `path`."),
+                    )
+                    .at(tfplug::AttributePath::attr("path"))
+                    .into());
+                }
+            }
+        }
+        // The plan's kustomization.yaml when it has one (so that state matches the
+        // plan), else the one in git, kept as the Flux CLI keeps it.
+        let existing = match planned_kustomization {
+            Some(text) => Some(text),
+            None => {
+                let key = self.model.file_key("kustomization.yaml");
+                let in_git = self.read_git(vec![key.clone()]).await?;
+                in_git
+                    .files
+                    .get(&key)
+                    .cloned()
+                    .flatten()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            }
+        };
+        let expected = self.render(existing.as_deref()).await?;
+        let (install, sync) = expected.objects(diags)?;
+        let credentials = self.git.credentials();
+        let pull = match self.model.registry_login() {
+            Some((user, password)) => Some(
+                image_pull_secret_data(&self.model.registry, &user, &password)
+                    .map_err(|e| cluster_error("Invalid Registry Credentials", &e))?,
+            ),
+            None => None,
+        };
+        let files = expected.by_key(&self.model);
+        let tip = self.write_git(mode, &expected, &files, prior_keys).await?;
+        tracing::info!(
+            commit = tip.as_deref().unwrap_or("none"),
+            "manifests in git"
+        );
+
+        on_cluster(
+            &self.cluster,
+            "Failed To Install Flux",
+            move |c| async move { c.apply(&install).await },
+        )
+        .await?;
+        if let (Some(data), Some(name)) = (pull, &self.model.image_pull_secret) {
+            self.ensure_secret(name, SecretType::DockerConfigJson, data)
+                .await?;
+        }
+        if !self.model.disable_secret_creation {
+            self.ensure_secret(
+                &self.model.secret_name.clone(),
+                SecretType::Opaque,
+                git_secret_data(&credentials),
+            )
+            .await?;
+        }
+        on_cluster(
+            &self.cluster,
+            "Failed To Apply The Flux Sync Objects",
+            move |c| async move { c.apply(&sync).await },
+        )
+        .await?;
+        self.wait_ready(tip, deadline).await?;
+        Ok(files)
+    }
+
+    async fn write_git(
+        &self,
+        mode: Mode,
+        expected: &ExpectedFiles,
+        files: &BTreeMap<String, String>,
+        prior_keys: &[String],
+    ) -> Result<Option<String>, Diagnostic> {
+        let mut tip = None;
+        let txs = transactions(&self.model, mode, expected, files, prior_keys);
+        for tx in txs {
+            let outcome = self.commit(tx).await?;
+            tip = outcome.tip.or(tip);
+        }
+        Ok(tip)
+    }
+
+    async fn ensure_secret(
+        &self,
+        name: &str,
+        secret_type: SecretType,
+        data: flux_core::cluster::SecretData,
+    ) -> Result<(), Diagnostic> {
+        let spec = SecretSpec {
+            namespace: self.model.namespace.clone(),
+            name: name.to_string(),
+            secret_type,
+            data,
+            labels: BTreeMap::new(),
+        };
+        let outcome = self
+            .cluster
+            .ensure_secret(&spec)
+            .await
+            .map_err(|e| cluster_error("Failed To Write A Secret", &e))?;
+        tracing::debug!(secret = name, ?outcome, "secret ensured");
+        Ok(())
+    }
+
+    async fn observe_cluster(&self) -> Result<flux_core::cluster::Observation, ClusterError> {
+        super::observe::observe(
+            &self.cluster,
+            self.model.namespace.clone(),
+            self.model.all_components(),
+            (!self.model.disable_secret_creation).then(|| self.model.secret_name.clone()),
+        )
+        .await
+    }
+
+    /// Waits for the root objects at the pushed revision and the controllers. The
+    /// branch tip is read again between rounds, since concurrent bootstraps into one
+    /// repository move it and the GitRepository then reports the newer commit.
+    async fn wait_ready(&self, tip: Option<String>, deadline: Instant) -> Result<(), Diagnostic> {
+        let ns = self.model.namespace.as_str();
+        let mut revision = tip;
+        loop {
+            let expected = revision
+                .as_ref()
+                .map(|sha| format!("{}@sha1:{sha}", self.git.branch()));
+            let mut targets = vec![
+                WaitTarget {
+                    object: ObjectRef::new(
+                        "source.toolkit.fluxcd.io/v1",
+                        "GitRepository",
+                        Some(ns),
+                        ns,
+                    ),
+                    rule: WaitRule::Flux {
+                        expected_revision: expected.clone(),
+                    },
+                },
+                WaitTarget {
+                    object: ObjectRef::new(
+                        "kustomize.toolkit.fluxcd.io/v1",
+                        "Kustomization",
+                        Some(ns),
+                        ns,
+                    ),
+                    rule: WaitRule::Flux {
+                        expected_revision: expected,
+                    },
+                },
+            ];
+            targets.extend(self.model.all_components().iter().map(|c| WaitTarget {
+                object: ObjectRef::new("apps/v1", "Deployment", Some(ns), c),
+                rule: WaitRule::Kstatus,
+            }));
+            let left = deadline.saturating_duration_since(Instant::now());
+            let round = left.min(WAIT_ROUND);
+            let waited = run_on_cluster(&self.cluster, move |c| async move {
+                c.wait(&targets, round).await
+            })
+            .await?;
+            match waited {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_failed() || round == left || left.is_zero() => {
+                    return Err(cluster_error("Flux Is Not Ready", &e))
+                }
+                Err(_) => {
+                    let now = self.read_git(Vec::new()).await?;
+                    revision = now.commit.or(revision);
+                }
+            }
+        }
+    }
+
+    /// Read: the tracked files from git, then the cluster. Returns the refreshed
+    /// `repository_files`, in which a drifted cluster replaces `gotk-sync.yaml` by
+    /// `# drift:` lines.
+    #[tracing::instrument(skip_all, fields(namespace = %self.model.namespace))]
+    pub async fn observe(
+        &mut self,
+        tracked: &BTreeMap<String, String>,
+        diags: &mut Diagnostics,
+    ) -> Result<BTreeMap<String, String>, Diagnostic> {
+        let keys: Vec<String> = if tracked.is_empty() {
+            FILES.iter().map(|f| self.model.file_key(f)).collect()
+        } else {
+            tracked.keys().cloned().collect()
+        };
+        let seen = self.read_git(keys.clone()).await?;
+        let mut files: BTreeMap<String, String> = seen
+            .files
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|b| (k, String::from_utf8_lossy(&b).into_owned())))
+            .collect();
+        // Credentials are compared only when that needs no network (a pinned key).
+        let expected_secret = (!self.model.disable_secret_creation && self.git.host_key_pinned())
+            .then(|| git_secret_data(&self.git.credentials()).fingerprint());
+        let cluster = self
+            .observe_cluster()
+            .await
+            .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
+        let ns = &self.model.namespace;
+        if let Some(k) = &cluster.kustomization {
+            if let flux_core::cluster::Readiness::Failed(message) = &k.readiness {
+                diags.warning(
+                    "Flux Kustomization Not Ready",
+                    format!("Kustomization {ns}/{ns} is not ready: {message}. This is usually a manifest under the synced path; Flux itself is not redeployed for it."),
+                );
+            }
+        }
+        let lines = drift::describe(&self.model, &cluster, expected_secret.as_deref());
+        if !lines.is_empty() {
+            tracing::info!(findings = lines.len(), "cluster drift");
+            files.insert(
+                self.model.file_key("gotk-sync.yaml"),
+                drift::as_file(&lines),
+            );
+        }
+        Ok(files)
+    }
+
+    /// Waits until the namespace is gone, so that a bootstrap right after a destroy
+    /// (a replacement, or the next test) does not meet a terminating namespace.
+    async fn wait_namespace_gone(&self, deadline: Instant) -> Result<(), Diagnostic> {
+        let namespace = ObjectRef::new("v1", "Namespace", None, &self.model.namespace);
+        loop {
+            let found = self
+                .cluster
+                .find_object(&namespace)
+                .await
+                .map_err(|e| cluster_error("Failed To Read The Namespace", &e))?;
+            if found.is_none() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(Diagnostic::error(
+                    "Namespace Still Terminating",
+                    format!(
+                        "Namespace {} was deleted but is still terminating at the end of timeouts.delete.",
+                        self.model.namespace
+                    ),
+                ));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Whether any Flux CRD or controller Deployment of this bootstrap is still there
+    /// and not being deleted, once deletions had until `deadline` to finish.
+    async fn flux_remains(&self, deadline: Instant) -> Result<bool, Diagnostic> {
+        loop {
+            let remains = self.flux_remains_now().await?;
+            if !remains || Instant::now() >= deadline {
+                return Ok(remains);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    async fn flux_remains_now(&self) -> Result<bool, Diagnostic> {
+        const CRDS: [&str; 3] = [
+            "gitrepositories.source.toolkit.fluxcd.io",
+            "kustomizations.kustomize.toolkit.fluxcd.io",
+            "helmreleases.helm.toolkit.fluxcd.io",
+        ];
+        let ns = self.model.namespace.as_str();
+        let mut objects: Vec<ObjectRef> = CRDS
+            .iter()
+            .map(|c| {
+                ObjectRef::new(
+                    "apiextensions.k8s.io/v1",
+                    "CustomResourceDefinition",
+                    None,
+                    c,
+                )
+            })
+            .collect();
+        objects.extend(
+            self.model
+                .all_components()
+                .iter()
+                .map(|c| ObjectRef::new("apps/v1", "Deployment", Some(ns), c)),
+        );
+        for object in objects {
+            let found = self
+                .cluster
+                .find_object(&object)
+                .await
+                .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
+            let terminating = found
+                .as_ref()
+                .is_some_and(|o| o.pointer("/metadata/deletionTimestamp").is_some());
+            if found.is_some() && !terminating {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Delete: uninstall from the cluster, then remove the files from git. Both steps
+    /// tolerate what is already gone.
+    #[tracing::instrument(skip_all, fields(namespace = %self.model.namespace))]
+    pub async fn destroy(
+        &mut self,
+        tracked: &[String],
+        timeout: Duration,
+    ) -> Result<(), Diagnostics> {
+        let spec = UninstallSpec {
+            namespace: self.model.namespace.clone(),
+            root_name: self.model.namespace.clone(),
+            keep_namespace: self.model.keep_namespace,
+            drain: None,
+        };
+        let deadline = Instant::now() + timeout;
+        let uninstall = tokio::time::timeout(
+            timeout,
+            run_on_cluster(
+                &self.cluster,
+                move |c| async move { c.uninstall(&spec).await },
+            ),
+        )
+        .await;
+        match uninstall {
+            Ok(Err(d)) => return Err(d.into()),
+            Ok(Ok(Ok(outcome))) => tracing::info!(
+                deleted = outcome.deleted.len(),
+                namespace = ?outcome.namespace,
+                "flux uninstalled"
+            ),
+            Ok(Ok(Err(e))) => {
+                // Some steps fail on kinds the cluster does not serve (an unserved API
+                // group answers discovery with a plain-text 404); what matters is that
+                // Flux is gone, so check that instead of trusting the step errors.
+                if !self.flux_remains(deadline).await? {
+                    tracing::warn!("uninstall reported failures but flux is gone");
+                } else {
+                    return Err(cluster_error("Failed To Uninstall Flux", &e).into());
+                }
+            }
+            Err(_) => {
+                return Err(Diagnostic::error(
+                    "Uninstall Timed Out",
+                    format!(
+                        "Flux was not uninstalled within {}s (timeouts.delete).",
+                        timeout.as_secs()
+                    ),
+                )
+                .into())
+            }
+        }
+        if !self.model.keep_namespace {
+            self.wait_namespace_gone(deadline).await?;
+        }
+        if self.model.delete_git_manifests {
+            let deletes: BTreeSet<String> = if tracked.is_empty() {
+                FILES.iter().map(|f| self.model.file_key(f)).collect()
+            } else {
+                tracked.iter().cloned().collect()
+            };
+            let tx = Transaction {
+                deletes,
+                message: "Uninstall Flux".to_string(),
+                ..Transaction::default()
+            };
+            self.pin_host_key().await?;
+            let outcome = self.commit(tx).await?;
+            tracing::info!(pushed = outcome.pushed(), "manifests removed from git");
+        }
+        Ok(())
+    }
+}
+
+/// The commits of a create (components, then sync and kustomization, as the reference
+/// commits them) or of an update (one commit, removing files no longer planned).
+fn transactions(
+    model: &BootstrapModel,
+    mode: Mode,
+    expected: &ExpectedFiles,
+    files: &BTreeMap<String, String>,
+    prior_keys: &[String],
+) -> Vec<Transaction> {
+    match mode {
+        Mode::Create => vec![
+            Transaction {
+                writes: BTreeMap::from([(
+                    model.file_key("gotk-components.yaml"),
+                    expected.components.text.clone().into_bytes(),
+                )]),
+                message: format!("Add Flux {} component manifests", model.version),
+                ..Transaction::default()
+            },
+            // The sync file and the kustomization go together, so a kustomization never
+            // lists a file that is not there and nothing empty is committed (TPF #740).
+            Transaction {
+                writes: BTreeMap::from([
+                    (
+                        model.file_key("gotk-sync.yaml"),
+                        expected.sync.text.clone().into_bytes(),
+                    ),
+                    (
+                        model.file_key("kustomization.yaml"),
+                        expected.kustomization.clone().into_bytes(),
+                    ),
+                ]),
+                message: "Add Flux sync manifests".to_string(),
+                ..Transaction::default()
+            },
+        ],
+        Mode::Update => vec![Transaction {
+            writes: files
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+                .collect(),
+            deletes: prior_keys
+                .iter()
+                .filter(|k| !files.contains_key(*k))
+                .cloned()
+                .collect(),
+            message: "Update Flux manifests".to_string(),
+            ..Transaction::default()
+        }],
+    }
+}

@@ -1,0 +1,158 @@
+//! The `flux_bootstrap_git` schema: every attribute, default and replacement rule of
+//! the reference resource, plus the per-resource `kubernetes` and `git` overrides.
+
+use flux_core::manifests::EMBEDDED_VERSION;
+use tfplug::{Attribute, PlanModifier, Schema, Type, Value};
+
+use crate::config::{git, kubernetes};
+
+/// The default `components`.
+pub const DEFAULT_COMPONENTS: [&str; 4] = [
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+];
+/// The allowed `components_extra`.
+pub const EXTRA_COMPONENTS: [&str; 3] = [
+    "image-reflector-controller",
+    "image-automation-controller",
+    "source-watcher",
+];
+/// Default namespace, also the id and the name of the root objects.
+pub const DEFAULT_NAMESPACE: &str = "flux-system";
+/// Default git credentials Secret name.
+pub const DEFAULT_SECRET_NAME: &str = "flux-system";
+/// Default GitRepository interval.
+pub const DEFAULT_INTERVAL: &str = "1m0s";
+/// Default image registry.
+pub const DEFAULT_REGISTRY: &str = "ghcr.io/fluxcd";
+/// Default cluster DNS domain.
+pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
+/// Default log level.
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+
+/// The resource schema.
+pub fn schema() -> Schema {
+    let strings = |items: &[&str]| Value::set(items.iter().map(|s| Value::from(*s)));
+    Schema::new(vec![
+        Attribute::string("id")
+            .computed()
+            .modify(PlanModifier::UseStateForUnknown)
+            .description("The namespace Flux is installed in."),
+        Attribute::string("cluster_domain")
+            .default(DEFAULT_CLUSTER_DOMAIN)
+            .description("The cluster's DNS domain, used in the controllers' event and storage addresses. Defaults to `cluster.local`."),
+        Attribute::set("components", Type::String)
+            .default(strings(&DEFAULT_COMPONENTS))
+            .description("Toolkit components to install; must include `source-controller` and `kustomize-controller`. Defaults to all four."),
+        Attribute::set("components_extra", Type::String)
+            .optional()
+            .description("Extra components: `image-reflector-controller`, `image-automation-controller`, `source-watcher`."),
+        Attribute::bool("delete_git_manifests")
+            .default(true)
+            .description("On destroy, remove the Flux manifests from git (commit \"Uninstall Flux\"). Defaults to `true`."),
+        Attribute::bool("disable_secret_creation")
+            .optional()
+            .description("Do not create the git credentials Secret; an existing Secret named `secret_name` is used."),
+        Attribute::bool("embedded_manifests")
+            .default(false)
+            .description("Use the Flux manifests built into the provider instead of downloading the release of `version`. The provider always uses them when `version` is the embedded version, so plans work offline."),
+        Attribute::string("image_pull_secret")
+            .optional()
+            .description("Name of a Secret every controller Deployment pulls its image with (RFC 1123 subdomain)."),
+        Attribute::string("interval")
+            .default(DEFAULT_INTERVAL)
+            .description("Interval of the root GitRepository (Go duration, e.g. `1m0s`). Defaults to `1m0s`."),
+        Attribute::bool("keep_namespace")
+            .default(false)
+            .description("On destroy, keep the namespace. Defaults to `false`."),
+        Attribute::string("kustomization_override")
+            .optional()
+            .description("A kustomize Kustomization written verbatim as `kustomization.yaml`; its `resources` must list `gotk-components.yaml` and `gotk-sync.yaml`. When unset, edits made in git to the generated `kustomization.yaml` are kept."),
+        Attribute::string("log_level")
+            .default(DEFAULT_LOG_LEVEL)
+            .description("Controller log level: `info`, `debug` or `error`. Defaults to `info`."),
+        Attribute::string("manifests_path")
+            .optional()
+            .deprecated()
+            .description("Deprecated: use `embedded_manifests`. Base URL of the Flux release downloads, or a local directory of base manifests."),
+        Attribute::string("namespace")
+            .default(DEFAULT_NAMESPACE)
+            .modify(PlanModifier::RequiresReplace)
+            .description("Namespace Flux is installed in, and name of the root GitRepository and Kustomization (RFC 1123 label). Changing it replaces the resource. Defaults to `flux-system`."),
+        Attribute::bool("network_policy")
+            .default(true)
+            .description("Install the NetworkPolicies that restrict traffic to the controllers. Defaults to `true`."),
+        Attribute::string("path")
+            .optional()
+            .description("Repository path the root Kustomization syncs; the manifests go to `<path>/<namespace>/`."),
+        Attribute::bool("recurse_submodules")
+            .optional()
+            .description("Make the GitRepository clone submodules."),
+        Attribute::string("registry")
+            .default(DEFAULT_REGISTRY)
+            .description("Container registry the controller images are pulled from. Defaults to `ghcr.io/fluxcd`."),
+        Attribute::string("registry_credentials")
+            .optional()
+            .sensitive()
+            .description("`user:password` for the image pull Secret `image_pull_secret` (split at the first `:`, so the password may contain `:`). Requires `image_pull_secret`."),
+        Attribute::map("repository_files", Type::String)
+            .computed()
+            .description("The files Flux manages in git, by path (`<path>/<namespace>/<file>`)."),
+        Attribute::string("secret_name")
+            .default(DEFAULT_SECRET_NAME)
+            .modify(PlanModifier::RequiresReplace)
+            .description("Name of the git credentials Secret (RFC 1123 subdomain). Changing it replaces the resource. Defaults to `flux-system`."),
+        inputs_only(Attribute::single_nested(
+            "timeouts",
+            vec![
+                Attribute::string("create")
+                    .optional()
+                    .description("Create timeout (Go duration). Defaults to `15m`."),
+                Attribute::string("read")
+                    .optional()
+                    .description("Read timeout. Defaults to `15m`."),
+                Attribute::string("update")
+                    .optional()
+                    .description("Update timeout. Defaults to `15m`."),
+                Attribute::string("delete")
+                    .optional()
+                    .description("Delete timeout. Defaults to `5m`."),
+            ],
+        )
+        .optional()
+        .description("Operation timeouts.")),
+        Attribute::set("toleration_keys", Type::String)
+            .optional()
+            .description("Taint keys every controller tolerates (`operator: Exists`)."),
+        Attribute::string("version")
+            .default(EMBEDDED_VERSION)
+            .description(format!("Flux version: `latest` or `vX.Y.Z`. Defaults to `{EMBEDDED_VERSION}`, the version built into the provider (the reference defaulted to v2.8.5). It sets the manifests, the header, the `app.kubernetes.io/version` labels and the commit message.")),
+        Attribute::bool("watch_all_namespaces")
+            .default(true)
+            .description("Let the controllers watch every namespace. Defaults to `true`."),
+        inputs_only(kubernetes::attribute("Cluster connection for this resource, overriding the provider's `kubernetes` (so that `for_each` over clusters works without provider aliases).")),
+        inputs_only(git::attribute("Repository for this resource, overriding the provider's `git`.")),
+    ])
+    .description("Bootstraps Flux into a cluster from a git repository, as `flux bootstrap git` does: commits the manifests, installs the controllers and waits until Flux syncs.")
+}
+
+/// The attributes that are pure inputs although marked computed (see [`inputs_only`]).
+pub const INPUT_ONLY: [&str; 3] = ["kubernetes", "git", "timeouts"];
+
+/// Marks every optional single nested attribute (at any depth) optional + computed.
+///
+/// Terraform 1.0.3 crashes planning a resource whose configuration leaves a
+/// non-computed single nested attribute out (fixed in 1.0.5); computed ones are safe.
+/// `modify_plan` plans them as configured, so they behave as plain inputs.
+fn inputs_only(mut attr: Attribute) -> Attribute {
+    if let tfplug::AttributeKind::Nested(nesting, attrs) = &mut attr.kind {
+        if *nesting == tfplug::Nesting::Single && attr.optional {
+            attr.computed = true;
+        }
+        let inner = std::mem::take(attrs);
+        *attrs = inner.into_iter().map(inputs_only).collect();
+    }
+    attr
+}
