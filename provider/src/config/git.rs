@@ -59,7 +59,7 @@ pub fn attribute(description: &str) -> Attribute {
                         .description("Host key algorithms to accept, in order of preference."),
                     Attribute::string("known_hosts")
                         .optional()
-                        .description("known_hosts lines (plain or hashed) that pin the server's host keys. Without it the host key is scanned once per provider process and trusted on first use, as the reference provider does."),
+                        .description("known_hosts lines (plain or hashed) that pin the server's host keys. Without it the server's host key is scanned when the provider connects and trusted on first use, as the reference provider does."),
                 ],
             )
             .optional()
