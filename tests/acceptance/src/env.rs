@@ -307,6 +307,15 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// A turn on the shared cluster for tests that need Flux's cluster-wide CRDs as they
+/// left them: a bootstrap's destroy removes the CRDs that another test's Flux objects
+/// live in, so such tests run one at a time within the test binary.
+pub fn cluster_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,13 +353,4 @@ mod tests {
             Some("new-repo printed no ssh url for repository r".to_owned())
         );
     }
-}
-
-/// A turn on the shared cluster for tests that need Flux's cluster-wide CRDs as they
-/// left them: a bootstrap's destroy removes the CRDs that another test's Flux objects
-/// live in, so such tests run one at a time within the test binary.
-pub fn cluster_turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -188,6 +188,10 @@ fn ready_condition(obj: &DynamicObject) -> Option<(String, String)> {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the turn is held for the whole test on purpose; each test has its own single-threaded runtime"
+)]
 async fn environment_configmap_pushed_to_git_is_applied_by_real_flux_controllers() {
     // Needs the Flux CRDs it applies to stay while it runs (see cluster_turn).
     let _turn = acceptance::env::cluster_turn();
@@ -457,6 +461,10 @@ async fn reconcile_git_source(
 }
 
 #[tokio::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the turn is held for the whole test on purpose; each test has its own single-threaded runtime"
+)]
 async fn environment_gitrepository_over_https_and_ssh_is_ready() {
     // Needs the Flux CRDs it applies to stay while it runs (see cluster_turn).
     let _turn = acceptance::env::cluster_turn();
