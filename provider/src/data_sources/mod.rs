@@ -16,3 +16,44 @@ pub(crate) fn repository_path(target_path: &str, namespace: &str, file: &str) ->
         format!("{target}/{namespace}/{file}")
     }
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use tfplug::{DataReadResponse, DataSource, Diagnostics, Value};
+
+    use crate::config::ProviderData;
+
+    /// A configuration of `data_source`: every attribute null but `entries`.
+    pub(crate) fn config(
+        data_source: &dyn DataSource<ProviderData>,
+        entries: Vec<(&str, Value)>,
+    ) -> Value {
+        let mut c = Value::object(
+            data_source
+                .schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        for (k, v) in entries {
+            c.set_attr(k, v);
+        }
+        c
+    }
+
+    /// Reads `data_source` as Terraform does: the state starts as the configuration.
+    pub(crate) async fn read(
+        data_source: &dyn DataSource<ProviderData>,
+        c: Value,
+    ) -> DataReadResponse {
+        let mut resp = DataReadResponse {
+            state: c.clone(),
+            diagnostics: Diagnostics::new(),
+        };
+        data_source
+            .read(&ProviderData::default(), c, &mut resp)
+            .await;
+        resp
+    }
+}

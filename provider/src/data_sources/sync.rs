@@ -203,30 +203,14 @@ impl DataSource<ProviderData> for SyncDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data_sources::test_support;
 
     fn config(entries: Vec<(&str, Value)>) -> Value {
-        let mut c = Value::object(
-            schema()
-                .block
-                .attributes
-                .iter()
-                .map(|a| (a.name.clone(), Value::Null)),
-        );
-        for (k, v) in entries {
-            c.set_attr(k, v);
-        }
-        c
+        test_support::config(&SyncDataSource, entries)
     }
 
     async fn read(c: Value) -> DataReadResponse {
-        let mut resp = DataReadResponse {
-            state: c.clone(),
-            diagnostics: Diagnostics::new(),
-        };
-        SyncDataSource
-            .read(&ProviderData::default(), c, &mut resp)
-            .await;
-        resp
+        test_support::read(&SyncDataSource, c).await
     }
 
     #[tokio::test]
