@@ -267,6 +267,23 @@ fn check_known(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
     }
 }
 
+/// The first steps of validation, in the framework's order: decode the configuration,
+/// then run the attribute validators. Returns the configuration for the caller's own
+/// checks, which get a fresh list so that they cannot drop these diagnostics.
+fn checked_config(
+    block: &crate::schema::Block,
+    ty: &Type,
+    config: Option<&pb::DynamicValue>,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let config = decode(config, ty, "Configuration", diags);
+    if diags.has_errors() {
+        return None;
+    }
+    validate_block(block, &config, &AttributePath::root(), diags);
+    Some(config)
+}
+
 fn log_outcome(started: Instant, diags: &Diagnostics) {
     let (errors, warnings) = diags.counts();
     tracing::debug!(
@@ -321,19 +338,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         async {
             let started = Instant::now();
             let mut diags = Diagnostics::new();
-            let config = decode(
-                req.config.as_ref(),
+            let checked = checked_config(
+                &self.provider_schema.block,
                 &self.provider_type,
-                "Configuration",
+                req.config.as_ref(),
                 &mut diags,
             );
-            if !diags.has_errors() {
-                validate_block(
-                    &self.provider_schema.block,
-                    &config,
-                    &AttributePath::root(),
-                    &mut diags,
-                );
+            if let Some(config) = checked {
                 let mut own = Diagnostics::new();
                 self.provider.validate(&config, &mut own).await;
                 diags.extend(own);
@@ -357,14 +368,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let started = Instant::now();
             let mut diags = Diagnostics::new();
             if let Some(entry) = self.resource(&req.type_name, &mut diags) {
-                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
-                if !diags.has_errors() {
-                    validate_block(
-                        &entry.schema.block,
-                        &config,
-                        &AttributePath::root(),
-                        &mut diags,
-                    );
+                let checked = checked_config(
+                    &entry.schema.block,
+                    &entry.ty,
+                    req.config.as_ref(),
+                    &mut diags,
+                );
+                if let Some(config) = checked {
                     let mut own = Diagnostics::new();
                     entry.resource.validate(&config, &mut own).await;
                     diags.extend(own);
@@ -389,14 +399,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let started = Instant::now();
             let mut diags = Diagnostics::new();
             if let Some(entry) = self.data_source(&req.type_name, &mut diags) {
-                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
-                if !diags.has_errors() {
-                    validate_block(
-                        &entry.schema.block,
-                        &config,
-                        &AttributePath::root(),
-                        &mut diags,
-                    );
+                let checked = checked_config(
+                    &entry.schema.block,
+                    &entry.ty,
+                    req.config.as_ref(),
+                    &mut diags,
+                );
+                if let Some(config) = checked {
                     let mut own = Diagnostics::new();
                     entry.data_source.validate(&config, &mut own).await;
                     diags.extend(own);
