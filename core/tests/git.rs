@@ -852,11 +852,12 @@ fn git_logs_at_trace_level_hold_no_secret() {
         .with_writer(move || writer.clone())
         .finish();
     let password = server.var("FLUX_TEST_GIT_PASSWORD").to_string();
-    tracing::subscriber::with_default(subscriber, || {
-        // Other tests of this binary run in parallel threads without a subscriber;
-        // a callsite they reach first is cached as uninteresting. Recompute, so this
-        // thread's subscriber sees every event.
-        tracing::callsite::rebuild_interest_cache();
+    // A process-wide subscriber, not a scoped one: the other tests of this binary
+    // run on other threads at the same time, and tracing's per-callsite interest
+    // cache made a thread-scoped subscriber miss events (seen in CI). Catching every
+    // thread's events also widens the check to all of this binary's tests.
+    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+    {
         let (_d, cache) = new_cache();
         let remote = server.http_remote(&urls.http);
         cache.commit(&remote, &tx("logged", &[("l", "1")])).unwrap();
@@ -869,7 +870,7 @@ fn git_logs_at_trace_level_hold_no_secret() {
         other.read_files(&wrong, &["l"]).unwrap_err();
         let ssh = server.ssh_remote(&urls.ssh);
         cache.read_files(&ssh, &["l"]).unwrap();
-    });
+    }
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("pushed"), "{text}");
     let key = server.file("FLUX_TEST_SSH_KEY_FILE");
