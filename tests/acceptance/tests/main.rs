@@ -2,3 +2,5 @@
 mod bootstrap_git;
 mod environment;
 mod provider_config;
+mod quickstart;
+mod release;
