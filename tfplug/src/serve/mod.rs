@@ -104,6 +104,7 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
     process::exit_with_parent();
 
     let shutdown = CancellationToken::new();
+    let version = provider.version();
     let service = ProviderService::new(provider);
     let line = handshake::line(&address, tls.as_ref().map(|t| t.cert_der.as_slice()));
     {
@@ -111,7 +112,7 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
         out.write_all(line.as_bytes()).map_err(ServeError::Io)?;
         out.flush().map_err(ServeError::Io)?;
     }
-    tracing::info!(%address, tls = tls.is_some(), "serving Terraform");
+    tracing::info!(%address, tls = tls.is_some(), version, "serving Terraform");
 
     // go-plugin waits two seconds for the process to exit after Shutdown, then kills
     // it; exit promptly even if a connection keeps the graceful shutdown waiting.
