@@ -870,3 +870,157 @@ impl plugin_pb::grpc_controller_server::GrpcController for ControllerService {
         Ok(Response::new(plugin_pb::Empty {}))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::provider::{ApplyRequest, DeleteRequest, DeleteResponse, ReadRequest, ReadResponse};
+    use crate::schema::Attribute;
+    use pb::provider_server::Provider as _;
+
+    /// A provider whose one resource never finishes creating, as a bootstrap waiting
+    /// for a cluster that never becomes ready.
+    struct Hanging;
+
+    struct HangingResource;
+
+    #[async_trait::async_trait]
+    impl Provider for Hanging {
+        type Data = ();
+        fn type_name(&self) -> &'static str {
+            "test"
+        }
+        fn version(&self) -> &'static str {
+            "0.0.0"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(vec![])
+        }
+        async fn configure(
+            &self,
+            _: crate::provider::ConfigureRequest,
+            _: &mut Diagnostics,
+        ) -> Option<()> {
+            Some(())
+        }
+        fn resources(&self) -> Vec<Arc<dyn crate::provider::Resource<()>>> {
+            vec![Arc::new(HangingResource)]
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl crate::provider::Resource<()> for HangingResource {
+        fn type_name(&self) -> &'static str {
+            "test_hanging"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(vec![Attribute::string("id").computed()])
+        }
+        async fn create(&self, _: &(), _: ApplyRequest, _: &mut ApplyResponse) {
+            std::future::pending::<()>().await;
+        }
+        async fn read(&self, _: &(), _: ReadRequest, _: &mut ReadResponse) {}
+        async fn update(&self, _: &(), _: ApplyRequest, _: &mut ApplyResponse) {}
+        async fn delete(&self, _: &(), _: DeleteRequest, _: &mut DeleteResponse) {}
+    }
+
+    fn msgpack(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+        Some(pb::DynamicValue {
+            msgpack: crate::value::msgpack::encode(value, ty).unwrap(),
+            json: Vec::new(),
+        })
+    }
+
+    async fn configured() -> Arc<ProviderService<Hanging>> {
+        let service = Arc::new(ProviderService::new(Hanging));
+        let config = msgpack(
+            &Value::object::<[(&str, Value); 0], &str>([]),
+            &Type::object::<[(&str, Type); 0], &str>([]),
+        );
+        let response = service
+            .configure_provider(Request::new(pb::configure_provider::Request {
+                terraform_version: "1.15.5".into(),
+                config,
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
+        );
+        service
+    }
+
+    fn create_request() -> pb::apply_resource_change::Request {
+        let ty = Type::object([("id", Type::String)]);
+        pb::apply_resource_change::Request {
+            type_name: "test_hanging".into(),
+            prior_state: msgpack(&Value::Null, &ty),
+            planned_state: msgpack(&Value::object([("id", Value::unknown())]), &ty),
+            config: msgpack(&Value::object([("id", Value::Null)]), &ty),
+            planned_private: Vec::new(),
+            provider_meta: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_an_apply_in_flight_with_an_error() {
+        let service = configured().await;
+        let apply = tokio::spawn({
+            let service = Arc::clone(&service);
+            async move {
+                service
+                    .apply_resource_change(Request::new(create_request()))
+                    .await
+            }
+        });
+        // The create really is in flight: it does not finish on its own.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!apply.is_finished());
+
+        service
+            .stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .unwrap();
+        let response = tokio::time::timeout(Duration::from_secs(5), apply)
+            .await
+            .expect("the apply still runs after StopProvider")
+            .unwrap()
+            .unwrap()
+            .into_inner();
+        let summaries: Vec<&str> = response
+            .diagnostics
+            .iter()
+            .map(|d| d.summary.as_str())
+            .collect();
+        assert_eq!(summaries, ["Operation Interrupted"]);
+        assert_eq!(
+            response.diagnostics[0].severity,
+            pb::diagnostic::Severity::Error as i32
+        );
+    }
+
+    #[tokio::test]
+    async fn stop_provider_makes_later_operations_fail_at_once() {
+        let service = configured().await;
+        service
+            .stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .unwrap();
+        let response = tokio::time::timeout(
+            Duration::from_secs(5),
+            service.apply_resource_change(Request::new(create_request())),
+        )
+        .await
+        .expect("an apply after StopProvider hangs")
+        .unwrap()
+        .into_inner();
+        assert_eq!(response.diagnostics.len(), 1);
+        assert_eq!(response.diagnostics[0].summary, "Operation Interrupted");
+    }
+}
