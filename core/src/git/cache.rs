@@ -10,8 +10,9 @@ use std::time::Duration;
 use git2::{AutotagOption, FetchOptions, Oid, PushOptions, Repository};
 
 use super::queue::{Job, Queue, Turn};
-use super::remote::{ParsedUrl, Remote};
+use super::remote::{ParsedUrl, Remote, Scheme};
 use super::session::Session;
+use super::ssh_pool::{self, PoolError};
 use super::transaction::{validate_path, CommitOutcome, Transaction};
 use super::GitError;
 
@@ -360,6 +361,11 @@ fn fetch(
         History::Full if !new_cache && repo.is_shallow() => Some(DEPTH_UNSHALLOW),
         History::Tip | History::Full => None,
     };
+    if depth.is_none() && !new_cache {
+        if let Some(tip) = find_unchanged_tip(repo, remote, parsed)? {
+            return Ok(Some(tip));
+        }
+    }
     let session = Session::new(remote, parsed.clone());
     let mut git_remote = repo
         .remote_anonymous(session.url())
@@ -386,6 +392,35 @@ fn fetch(
         .map(|head| head.oid());
     set_tracking_ref(repo, branch, tip)?;
     Ok(tip)
+}
+
+/// The cached tip of the branch when the server still advertises it, so that no
+/// fetch is needed; `None` when a fetch must run. Only ssh remotes are asked this
+/// way (over a pooled session, see `ssh_pool`): libgit2 opens a new ssh session
+/// per fetch, while its http fetch of an unchanged branch is already one request.
+fn find_unchanged_tip(
+    repo: &Repository,
+    remote: &Remote,
+    parsed: &ParsedUrl,
+) -> Result<Option<Oid>, GitError> {
+    if parsed.scheme != Scheme::Ssh {
+        return Ok(None);
+    }
+    let Ok(cached) = repo.refname_to_id(&tracking_ref(&remote.branch)) else {
+        return Ok(None);
+    };
+    match ssh_pool::find_remote_tip(remote, parsed) {
+        Ok(Some(tip)) if tip == cached && repo.find_commit(tip).is_ok() => {
+            tracing::debug!(commit = %tip, "tip unchanged on the server");
+            Ok(Some(tip))
+        }
+        Ok(_) => Ok(None),
+        Err(PoolError::HostKey { source }) => Err(source),
+        Err(error) => {
+            tracing::debug!(error = %error, "pooled ssh tip query failed; fetching with libgit2");
+            Ok(None)
+        }
+    }
 }
 
 enum PushResult {

@@ -49,6 +49,7 @@
 //! # Ok(()) }
 //! ```
 
+mod advertisement;
 mod cache;
 mod error;
 mod known_hosts;
@@ -57,6 +58,7 @@ mod remote;
 mod scan;
 mod session;
 mod signing;
+mod ssh_pool;
 mod transaction;
 
 pub use cache::{Observation, RepoCache, DEFAULT_MAX_ATTEMPTS};

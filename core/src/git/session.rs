@@ -232,7 +232,11 @@ impl<'r> Session<'r> {
     }
 }
 
-fn host_key_failure(known_hosts: &KnownHosts, host: &str, key: &[u8]) -> Option<GitError> {
+pub(crate) fn host_key_failure(
+    known_hosts: &KnownHosts,
+    host: &str,
+    key: &[u8],
+) -> Option<GitError> {
     let key_type = key_type_of_blob(key).unwrap_or_else(|| "unknown".to_string());
     match known_hosts.check(host, key) {
         HostKeyMatch::Trusted => None,

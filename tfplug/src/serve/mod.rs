@@ -112,6 +112,9 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
         out.write_all(line.as_bytes()).map_err(ServeError::Io)?;
         out.flush().map_err(ServeError::Io)?;
     }
+    if tls.is_some() {
+        tls::warm_up_rng();
+    }
     tracing::info!(%address, tls = tls.is_some(), version, "serving Terraform");
 
     // go-plugin waits two seconds for the process to exit after Shutdown, then kills

@@ -5,10 +5,19 @@
 //! Terraform's client certificate is a self-signed ECDSA P-521 certificate marked
 //! CA:TRUE; WebPKI-style verifiers reject it as "CA used as end entity", and ring
 //! cannot verify P-521 at all, hence rustls on aws-lc-rs with a pinned verifier.
+//!
+//! The server's own key is made and used to sign its certificate in pure Rust
+//! (`p256`, from the OS RNG): aws-lc's first use of its RNG seeds it, which costs
+//! ~40 ms, and nothing before the handshake line needs aws-lc's RNG. That seeding
+//! is done by [`warm_up_rng`] on a thread of its own while Terraform connects.
 
 use std::sync::Arc;
 
-use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256};
+use p256::ecdsa::signature::Signer as _;
+use p256::pkcs8::EncodePrivateKey as _;
+use rcgen::{
+    CertificateParams, PublicKeyData, SignatureAlgorithm, SigningKey, PKCS_ECDSA_P256_SHA256,
+};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::CryptoProvider;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -50,8 +59,7 @@ pub(crate) fn server_config(client_cert_pem: &str) -> Result<ServerTls, ServeErr
 
 /// A self-signed P-256 certificate for `localhost`, the name Terraform verifies.
 fn server_certificate() -> Result<(Vec<u8>, PrivateKeyDer<'static>), ServeError> {
-    let key =
-        KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(ServeError::ServerCertificate)?;
+    let key = EphemeralKey::generate();
     let mut params = CertificateParams::new(vec!["localhost".to_string()])
         .map_err(ServeError::ServerCertificate)?;
     let now = time::OffsetDateTime::now_utc();
@@ -62,8 +70,66 @@ fn server_certificate() -> Result<(Vec<u8>, PrivateKeyDer<'static>), ServeError>
     let cert = params
         .self_signed(&key)
         .map_err(ServeError::ServerCertificate)?;
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let key_der = key
+        .signing
+        .to_pkcs8_der()
+        .map_err(|_| ServeError::ServerCertificate(rcgen::Error::CouldNotParseKeyPair))?;
+    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der.as_bytes().to_vec()));
     Ok((cert.der().to_vec(), key_der))
+}
+
+/// The server's P-256 key, generated from the OS RNG (getrandom) and signing with
+/// RFC 6979 nonces: no aws-lc RNG involved.
+struct EphemeralKey {
+    signing: p256::ecdsa::SigningKey,
+    /// The uncompressed public point, as rcgen writes it into the certificate.
+    public: Vec<u8>,
+}
+
+impl EphemeralKey {
+    fn generate() -> Self {
+        let signing = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let public = signing
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec();
+        Self { signing, public }
+    }
+}
+
+impl PublicKeyData for EphemeralKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl SigningKey for EphemeralKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        let signature: p256::ecdsa::Signature = self.signing.sign(message);
+        Ok(signature.to_der().as_bytes().to_vec())
+    }
+}
+
+/// Seeds aws-lc's RNG on a thread of its own, so that the first TLS handshake does
+/// not pay for it. Started right after the handshake line is written.
+pub(crate) fn warm_up_rng() {
+    let spawned = std::thread::Builder::new()
+        .name("tls-rng-warm-up".to_string())
+        .spawn(|| {
+            let mut seed = [0u8; 32];
+            // A failure here shows again, and is reported, in the handshake itself.
+            let _ = rustls::crypto::aws_lc_rs::default_provider()
+                .secure_random
+                .fill(&mut seed);
+        });
+    if spawned.is_err() {
+        tracing::debug!("no thread for the TLS RNG warm-up; the first handshake seeds it");
+    }
 }
 
 /// Accepts exactly one client certificate, byte for byte, and checks handshake
@@ -132,7 +198,7 @@ impl ClientCertVerifier for PinnedClientCert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rcgen::{BasicConstraints, IsCa, PKCS_ECDSA_P521_SHA512};
+    use rcgen::{BasicConstraints, IsCa, KeyPair, PKCS_ECDSA_P521_SHA512};
     use rustls::pki_types::ServerName;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -203,6 +269,29 @@ mod tests {
         let server = server_config(&pinned).unwrap();
         let result = handshake(&server, &other, other_key).await;
         assert!(result.is_err(), "a different certificate must not connect");
+    }
+
+    #[test]
+    fn ephemeral_key_signature_verifies_with_aws_lc() {
+        let key = EphemeralKey::generate();
+        let message = b"tbs certificate bytes";
+        let signature = key.sign(message).unwrap();
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        let verifiers = provider
+            .signature_verification_algorithms
+            .mapping
+            .iter()
+            .find(|(scheme, _)| *scheme == SignatureScheme::ECDSA_NISTP256_SHA256)
+            .map(|(_, algs)| *algs)
+            .unwrap();
+        let verifies = |msg: &[u8]| {
+            verifiers.iter().any(|alg| {
+                alg.verify_signature(key.der_bytes(), msg, &signature)
+                    .is_ok()
+            })
+        };
+        assert!(verifies(message));
+        assert!(!verifies(b"another message"));
     }
 
     #[test]
