@@ -79,7 +79,7 @@ enum BatchFailure {
 }
 
 struct Pending {
-    change: FileChange,
+    changes: Vec<FileChange>,
     reply: oneshot::Sender<BatchResult>,
 }
 
@@ -120,21 +120,21 @@ impl GitDelivery {
         lanes.entry(key).or_default().clone()
     }
 
-    /// Writes or removes one object file and updates its directory's
-    /// `kustomization.yaml`, in a commit shared with the other changes queued for
-    /// the same repository meanwhile.
-    #[tracing::instrument(skip_all, fields(path = %change.path()))]
+    /// Writes or removes object files (one object's move takes two) and updates
+    /// their directories' `kustomization.yaml`, in a commit shared with the other
+    /// changes queued for the same repository meanwhile.
+    #[tracing::instrument(skip_all, fields(files = changes.len()))]
     pub async fn deliver(
         &self,
         destination: &GitDestination,
-        change: FileChange,
+        changes: Vec<FileChange>,
     ) -> Result<CommitOutcome, ObjectError> {
         let lane = self.lane(&destination.remote);
         let (reply, mut answer) = oneshot::channel();
         lane.pending
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(Pending { change, reply });
+            .push(Pending { changes, reply });
         let turn = lane.turn.lock().await;
         // A previous leader may have committed this change already.
         let result = match answer.try_recv() {
@@ -143,7 +143,10 @@ impl GitDelivery {
                 let batch: Vec<Pending> = std::mem::take(
                     &mut *lane.pending.lock().unwrap_or_else(PoisonError::into_inner),
                 );
-                let changes: Vec<FileChange> = batch.iter().map(|p| p.change.clone()).collect();
+                let changes: Vec<FileChange> = batch
+                    .iter()
+                    .flat_map(|p| p.changes.iter().cloned())
+                    .collect();
                 let cache = self.cache.clone();
                 let target = destination.clone();
                 let result =

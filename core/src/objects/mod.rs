@@ -28,4 +28,6 @@ pub use error::{FieldError, ObjectError};
 pub use field::{Check, DefaultValue, FieldDef, FieldType};
 pub use git::{FileChange, FileObservation, GitDelivery, GitDestination, KUSTOMIZATION_FILE};
 pub use kinds::KindDef;
-pub use spec::{file_name, known_spec, ObjectSpec, PRUNE_DISABLED_ANNOTATION};
+pub use spec::{
+    check_rules, file_name, known_spec, spec_is_satisfied, ObjectSpec, PRUNE_DISABLED_ANNOTATION,
+};

@@ -118,6 +118,22 @@ impl ObjectSpec {
     }
 }
 
+/// Whether `observed` carries every field of `want` (a spec as rendered, possibly
+/// incomplete) with the same value.
+pub fn spec_is_satisfied(want: &Map<String, Value>, observed: &Value) -> bool {
+    observed
+        .get("spec")
+        .is_some_and(|spec| contains(&Value::Object(want.clone()), spec))
+}
+
+/// The errors of the kind's cross-field rules for a spec whose fields each
+/// passed their own checks (Flux's defaults are filled in first).
+pub fn check_rules(kind: &KindDef, spec: &Map<String, Value>) -> Vec<FieldError> {
+    let mut spec = spec.clone();
+    fill_defaults(kind.fields, &mut spec);
+    (kind.rules)(&spec)
+}
+
 /// The file name of an object in its directory.
 pub fn file_name(kind: &KindDef, namespace: &str, name: &str) -> String {
     format!("{}-{namespace}-{name}.yaml", kind.kind.to_lowercase())
