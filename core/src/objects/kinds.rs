@@ -363,9 +363,9 @@ const KUSTOMIZATION_FIELDS: &[FieldDef] = &[
         "Whether objects are recreated when an immutable field changes.",
     ),
     flag(
+        "wait_for_objects",
         "wait",
-        "wait",
-        "Whether every applied object must become ready (health_checks are then ignored).",
+        "Flux's `spec.wait`: whether every applied object must become ready (health_checks are then ignored).",
     ),
     FieldDef::typed(
         "health_checks",

@@ -57,7 +57,7 @@ struct Settings {
 impl Settings {
     fn read(value: &Value) -> Self {
         let timeout = value
-            .attr("timeout")
+            .attr("wait_timeout")
             .as_str()
             .and_then(|t| flux_core::manifests::GoDuration::parse(t).ok())
             .map(|d| d.to_std())
@@ -762,7 +762,7 @@ pub fn import_state(
     state.set_attr("id", Value::from(format!("{namespace}/{name}")));
     state.set_attr("namespace", Value::from(namespace));
     state.set_attr("name", Value::from(name));
-    state.set_attr("timeout", Value::from(DEFAULT_TIMEOUT));
+    state.set_attr("wait_timeout", Value::from(DEFAULT_TIMEOUT));
     match directory {
         Some(dir) => {
             state.set_attr("delivery", Value::from("git"));

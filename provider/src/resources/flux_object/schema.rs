@@ -8,7 +8,7 @@ use tfplug::{Attribute, Number, PlanModifier, Schema, Type, Value};
 
 /// The default `namespace`.
 pub const DEFAULT_NAMESPACE: &str = "flux-system";
-/// The default `timeout` of the wait.
+/// The default `wait_timeout`.
 pub const DEFAULT_TIMEOUT: &str = "5m";
 /// `delivery` values.
 pub const DELIVERIES: [&str; 2] = ["git", "cluster"];
@@ -22,7 +22,7 @@ pub const COMMON: [&str; 12] = [
     "git_directory",
     "git_file",
     "wait",
-    "timeout",
+    "wait_timeout",
     "ready",
     "revision",
     "message",
@@ -141,7 +141,7 @@ pub fn schema(kind: &KindDef, description: &str) -> Schema {
             .optional()
             .computed()
             .description("Wait until the object is Ready at its new generation, failing with the object's message. Defaults to true for cluster delivery, false for git delivery (where Flux applies the object on its next sync)."),
-        Attribute::string("timeout")
+        Attribute::string("wait_timeout")
             .default(DEFAULT_TIMEOUT)
             .validate(string_check(check_description(Check::Duration), |s| Check::Duration.check(s)))
             .description("How long to wait for Ready."),
@@ -165,4 +165,35 @@ pub fn schema(kind: &KindDef, description: &str) -> Schema {
     }
     attributes.extend(kind.fields.iter().map(field_attribute));
     Schema::new(attributes).description(description)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_every_kind_has_unique_attribute_names_and_common_ones() {
+        for kind in flux_core::objects::kinds::all() {
+            let s = schema(kind, "");
+            let mut names: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
+            let total = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), total, "{} has duplicate attributes", kind.kind);
+            for common in COMMON.iter().filter(|c| **c != "secret_data") {
+                assert!(names.contains(common), "{} lacks {common}", kind.kind);
+            }
+        }
+    }
+
+    #[test]
+    fn schema_secret_data_is_sensitive_where_a_secret_ref_exists() {
+        let s = schema(&flux_core::objects::kinds::GIT_REPOSITORY, "");
+        assert!(s
+            .block
+            .attribute("secret_data")
+            .is_some_and(|a| a.sensitive));
+        let k = schema(&flux_core::objects::kinds::KUSTOMIZATION, "");
+        assert!(k.block.attribute("secret_data").is_none());
+    }
 }
