@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use acceptance::objects::{
-    apply_flux_crds, configmap, hcl, kubectl, push_files, try_kubectl, unique, var, wait_for,
+    apply_flux_crds, clone, configmap, hcl, kubectl, push_files, try_kubectl, unique, var, wait_for,
 };
 use acceptance::terraform::{Terraform, Workdir};
 
@@ -197,4 +197,143 @@ fn flux_objects_cluster_delivery_reconcile_suspend_drift_import() {
     assert!(jsonpath("kustomization", &ns, "app", "{.metadata.name}").is_none());
     assert!(jsonpath("gitrepository", &ns, "app", "{.metadata.name}").is_none());
     kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}
+
+fn bootstrap(path: &str) -> String {
+    format!(
+        r#"
+resource "flux_bootstrap_git" "this" {{
+  path       = {path}
+  interval   = "10s"
+  components = ["source-controller", "kustomize-controller"]
+}}
+"#,
+        path = hcl(path)
+    )
+}
+
+/// Asks the root Kustomization to reconcile now and waits until it did.
+fn reconcile_root() {
+    let stamp = unique("now");
+    kubectl(&[
+        "-n",
+        "flux-system",
+        "annotate",
+        "--overwrite",
+        "kustomization",
+        "flux-system",
+        &format!("reconcile.fluxcd.io/requestedAt={stamp}"),
+    ]);
+    wait_for(
+        Duration::from_secs(90),
+        "the root Kustomization to reconcile",
+        || {
+            let handled = jsonpath(
+                "kustomization",
+                "flux-system",
+                "flux-system",
+                "{.status.lastHandledReconcileAt}",
+            )?;
+            let ready = jsonpath(
+                "kustomization",
+                "flux-system",
+                "flux-system",
+                "{.status.conditions[?(@.type==\"Ready\")].status}",
+            )?;
+            (handled == stamp && ready == "True").then_some(())
+        },
+    );
+}
+
+#[test]
+fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() {
+    let _turn = acceptance::env::cluster_turn();
+    let fleet = repo("objects-fleet");
+    let app = repo("objects-app-git");
+    let cm = unique("from-git");
+    push_files(
+        &app.http,
+        &[(
+            "deploy/configmap.yaml",
+            &configmap("flux-system", &cm, "two"),
+        )],
+    );
+    let tf = Terraform::latest();
+    let objects = |source_extra: &str| {
+        app_objects(
+            "flux-system",
+            &app.http,
+            &format!("  depends_on = [flux_bootstrap_git.this]\n{source_extra}"),
+            "  wait = true\n  wait_timeout = \"3m\"",
+        )
+    };
+    let main = format!(
+        "{}{}{}",
+        header(Some(&fleet.http)),
+        bootstrap("clusters/objs"),
+        objects("")
+    );
+    let wd = tf.workdir("objects-git", &main);
+    wd.apply().success();
+    // Committed next to the bootstrap, listed, and applied by the real controllers.
+    let checkout = clone(&fleet.http);
+    let dir = checkout.path().join("clusters/objs/flux-objects");
+    let list = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
+    assert!(
+        list.contains("- gitrepository-flux-system-app.yaml")
+            && list.contains("- kustomization-flux-system-app.yaml"),
+        "{list}"
+    );
+    let source_file =
+        std::fs::read_to_string(dir.join("gitrepository-flux-system-app.yaml")).unwrap_or_default();
+    assert!(source_file.contains("kind: GitRepository"), "{source_file}");
+    // Secret material never reaches git.
+    assert!(
+        !source_file.contains(&var("FLUX_TEST_GIT_PASSWORD")),
+        "{source_file}"
+    );
+    wait_configmap("flux-system", &cm, "two");
+    assert_plan_empty(&wd);
+
+    // Import of a git-delivered object by namespace/name@directory.
+    wd.run(&["state", "rm", "flux_kustomization.app"]).success();
+    wd.run(&[
+        "import",
+        "flux_kustomization.app",
+        "flux-system/app@clusters/objs/flux-objects",
+    ])
+    .success();
+    let plan = wd.plan_detailed();
+    // `wait` is configured (true) while an import of a git object starts with false.
+    assert!(plan.code != 1, "{}", plan.all());
+    wd.apply().success();
+    assert_plan_empty(&wd);
+
+    // Moving the source to cluster delivery keeps the object (same uid), removes the
+    // file, and the root Kustomization does not prune it afterwards.
+    let uid = jsonpath("gitrepository", "flux-system", "app", "{.metadata.uid}");
+    assert!(uid.as_deref().is_some_and(|u| !u.is_empty()));
+    wd.write_main(&format!(
+        "{}{}{}",
+        header(Some(&fleet.http)),
+        bootstrap("clusters/objs"),
+        objects("  delivery = \"cluster\"")
+    ));
+    wd.apply().success();
+    let checkout = clone(&fleet.http);
+    let dir = checkout.path().join("clusters/objs/flux-objects");
+    assert!(!dir.join("gitrepository-flux-system-app.yaml").exists());
+    let list = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
+    assert!(
+        !list.contains("gitrepository-flux-system-app.yaml"),
+        "{list}"
+    );
+    reconcile_root();
+    assert_eq!(
+        jsonpath("gitrepository", "flux-system", "app", "{.metadata.uid}"),
+        uid
+    );
+    assert_plan_empty(&wd);
+
+    wd.destroy().success();
 }
