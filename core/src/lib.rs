@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod git;
 pub mod manifests;
+pub mod objects;
 pub mod sensitive;
 
 pub use sensitive::Sensitive;

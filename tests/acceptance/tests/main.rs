@@ -1,6 +1,7 @@
 //! One test binary for every acceptance test, one module per subject.
 mod bootstrap_git;
 mod environment;
+mod flux_objects;
 mod provider_config;
 mod quickstart;
 mod release;

@@ -1,0 +1,135 @@
+//! The machinery shared by every Flux object resource (`flux_source_git`,
+//! `flux_kustomization`, ...): one generic resource driven by the kind's field
+//! table from `flux_core::objects`, delivered to git or to the cluster, with the
+//! object's status exported and drift read back.
+
+mod connection;
+pub mod convert;
+mod operations;
+pub mod schema;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use flux_core::objects::KindDef;
+use tfplug::{
+    ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, Diagnostics, ImportResponse,
+    PlanContext, ReadRequest, ReadResponse, Resource, Schema, Value,
+};
+
+use crate::config::ProviderData;
+
+/// A Flux object resource type.
+#[derive(Debug)]
+pub struct FluxObjectResource {
+    type_name: &'static str,
+    kind: &'static KindDef,
+    description: &'static str,
+}
+
+impl FluxObjectResource {
+    /// The resource `type_name` managing objects of `kind`.
+    pub fn new(type_name: &'static str, kind: &'static KindDef, description: &'static str) -> Self {
+        Self {
+            type_name,
+            kind,
+            description,
+        }
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> &'static KindDef {
+        self.kind
+    }
+
+    /// As a trait object for the provider's resource list.
+    pub fn shared(self) -> Arc<dyn Resource<ProviderData>> {
+        Arc::new(self)
+    }
+}
+
+#[async_trait]
+impl Resource<ProviderData> for FluxObjectResource {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema(self.kind, self.description)
+    }
+
+    async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        operations::validate(self.kind, config, diags);
+    }
+
+    async fn modify_plan(
+        &self,
+        data: &ProviderData,
+        plan: &mut PlanContext,
+        diags: &mut Diagnostics,
+    ) {
+        operations::modify_plan(self.kind, data, plan, diags);
+    }
+
+    async fn create(
+        &self,
+        data: &ProviderData,
+        request: ApplyRequest,
+        response: &mut ApplyResponse,
+    ) {
+        match operations::apply(self.kind, data, None, &request.planned).await {
+            Ok(state) => response.state = state,
+            Err(d) => {
+                // Nothing is kept: a create is idempotent (same file, same apply).
+                response.state = Value::Null;
+                response.diagnostics.extend(d);
+            }
+        }
+    }
+
+    async fn read(&self, data: &ProviderData, request: ReadRequest, response: &mut ReadResponse) {
+        let imported = request.private == operations::IMPORTED;
+        match operations::read(self.kind, data, &request.state, imported).await {
+            Ok(Some(state)) => response.state = state,
+            Ok(None) => response.remove(),
+            Err(d) => response.diagnostics.extend(d),
+        }
+        response.private = Vec::new();
+    }
+
+    async fn update(
+        &self,
+        data: &ProviderData,
+        request: ApplyRequest,
+        response: &mut ApplyResponse,
+    ) {
+        match operations::apply(self.kind, data, Some(&request.prior), &request.planned).await {
+            Ok(state) => response.state = state,
+            Err(d) => {
+                response.state = request.prior;
+                response.diagnostics.extend(d);
+            }
+        }
+    }
+
+    async fn delete(
+        &self,
+        data: &ProviderData,
+        request: DeleteRequest,
+        response: &mut DeleteResponse,
+    ) {
+        if let Err(d) = operations::delete(self.kind, data, &request.prior).await {
+            response.diagnostics.extend(d);
+        }
+    }
+
+    async fn import(&self, _data: &ProviderData, id: &str, response: &mut ImportResponse) {
+        match operations::import_state(self.kind, &self.schema(), id) {
+            Ok(state) => {
+                response.state = state;
+                response.private = operations::IMPORTED.to_vec();
+            }
+            Err(d) => response.diagnostics.push(d),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The Terraform schema of a Flux object resource: the kind's field table as
+//! attributes (Flux's defaults planned, checks run at validation and located at
+//! the attribute), plus the attributes every object resource shares.
+
+use flux_core::objects::{Check, DefaultValue, FieldDef, FieldType, KindDef};
+use tfplug::validator::{each, one_of, string_check};
+use tfplug::{Attribute, Number, PlanModifier, Schema, Type, Value};
+
+/// The default `namespace`.
+pub const DEFAULT_NAMESPACE: &str = "flux-system";
+/// The default `wait_timeout`.
+pub const DEFAULT_TIMEOUT: &str = "5m";
+/// `delivery` values.
+pub const DELIVERIES: [&str; 2] = ["git", "cluster"];
+
+/// Attributes every object resource has, besides the spec fields.
+pub const COMMON: [&str; 12] = [
+    "id",
+    "name",
+    "namespace",
+    "delivery",
+    "git_directory",
+    "git_file",
+    "wait",
+    "wait_timeout",
+    "ready",
+    "revision",
+    "message",
+    "secret_data",
+];
+
+fn default_value(default: DefaultValue) -> Value {
+    match default {
+        DefaultValue::Str(s) => Value::from(s),
+        DefaultValue::Bool(b) => Value::from(b),
+        DefaultValue::Int(i) => Value::Number(Number::Int(i)),
+    }
+}
+
+fn string_validator(check: Check) -> Option<tfplug::validator::StringCheck> {
+    match check {
+        Check::None => None,
+        check => Some(string_check(check_description(check), move |s| {
+            check.check(s)
+        })),
+    }
+}
+
+fn check_description(check: Check) -> String {
+    match check {
+        Check::None => String::new(),
+        Check::Duration => "value must be a duration such as 30s, 1m or 1h30m".into(),
+        Check::OneOf(values) => format!("value must be one of: {}", values.join(", ")),
+        Check::Prefix(p) => format!("value must start with one of: {}", p.join(", ")),
+        Check::Name => "value must be an RFC 1123 subdomain".into(),
+        Check::Label => "value must be an RFC 1123 label".into(),
+        Check::SemverRange => "value must be a semver range".into(),
+        Check::MaxLen(n) => format!("value must have between 1 and {n} characters"),
+        Check::Regex => "value must be a regular expression".into(),
+    }
+}
+
+/// One field as an attribute.
+pub fn field_attribute(field: &FieldDef) -> Attribute {
+    let mut attribute = match field.ty {
+        FieldType::String | FieldType::LocalRef => {
+            let mut a = Attribute::string(field.name);
+            if let Some(v) = string_validator(field.check) {
+                a = a.validate(v);
+            }
+            a
+        }
+        FieldType::Document => Attribute::string(field.name)
+            .validate(string_check("value must be a YAML or JSON mapping", |s| {
+                super::convert::parse_document(s).map(|_| ())
+            })),
+        FieldType::Bool => Attribute::bool(field.name),
+        FieldType::Int => Attribute::number(field.name),
+        FieldType::StringList => {
+            let mut a = Attribute::list(field.name, Type::String);
+            if let Some(v) = string_validator(field.check) {
+                a = a.validate(each(v));
+            }
+            a
+        }
+        FieldType::StringMap => Attribute::map(field.name, Type::String),
+        FieldType::Object(nested) => {
+            Attribute::single_nested(field.name, nested.iter().map(field_attribute).collect())
+        }
+        FieldType::ObjectList(nested) => {
+            Attribute::list_nested(field.name, nested.iter().map(field_attribute).collect())
+        }
+    };
+    let mut doc = field.doc.to_string();
+    if let FieldType::LocalRef = field.ty {
+        doc.push_str(" The name of an object in the same namespace.");
+    }
+    attribute = attribute.description(doc);
+    match (field.required, field.default) {
+        (true, _) => attribute.required(),
+        (false, Some(default)) => attribute.default(default_value(default)),
+        (false, None) => attribute.optional(),
+    }
+}
+
+/// Whether the kind has a top-level `secret_ref` (and so a `secret_data`).
+pub fn has_secret_ref(kind: &KindDef) -> bool {
+    kind.fields.iter().any(|f| f.name == "secret_ref")
+}
+
+/// The full schema of a kind's resource.
+pub fn schema(kind: &KindDef, description: &str) -> Schema {
+    let mut attributes = vec![
+        Attribute::string("id")
+            .computed()
+            .description("`<namespace>/<name>`.")
+            .modify(PlanModifier::UseStateForUnknown),
+        Attribute::string("name")
+            .required()
+            .description(format!("Name of the {}.", kind.kind))
+            .validate(string_check(check_description(Check::Name), |s| Check::Name.check(s)))
+            .modify(PlanModifier::RequiresReplace),
+        Attribute::string("namespace")
+            .default(DEFAULT_NAMESPACE)
+            .description(format!("Namespace of the {}.", kind.kind))
+            .validate(string_check(check_description(Check::Label), |s| Check::Label.check(s)))
+            .modify(PlanModifier::RequiresReplace),
+        Attribute::string("delivery")
+            .optional()
+            .computed()
+            .validate(one_of(&DELIVERIES))
+            .description("`git`: the manifest is committed to the provider's repository and Flux applies it; `cluster`: it is applied by server-side apply. Defaults to `git` when the provider has a `git` configuration, else `cluster`. Changing it moves the object without recreating it in the cluster."),
+        Attribute::string("git_directory")
+            .optional()
+            .computed()
+            .description("Git delivery: the repository directory of the file, whose `kustomization.yaml` lists it. Defaults to `flux-objects` under the path the cluster's root Kustomization (`flux-system/flux-system`) syncs, so the bootstrap picks it up."),
+        Attribute::string("git_file")
+            .computed()
+            .description("Git delivery: the repository path of the manifest."),
+        Attribute::bool("wait")
+            .optional()
+            .computed()
+            .description("Wait until the object is Ready at its new generation, failing with the object's message. Defaults to true for cluster delivery, false for git delivery (where Flux applies the object on its next sync)."),
+        Attribute::string("wait_timeout")
+            .default(DEFAULT_TIMEOUT)
+            .validate(string_check(check_description(Check::Duration), |s| Check::Duration.check(s)))
+            .description("How long to wait for Ready."),
+        Attribute::bool("ready")
+            .computed()
+            .description("Whether the object is Ready at its current generation (last read)."),
+        Attribute::string("revision")
+            .computed()
+            .description("The revision the object reports (artifact, applied or attempted revision)."),
+        Attribute::string("message")
+            .computed()
+            .description("The object's Ready message, or why it is not ready."),
+    ];
+    if has_secret_ref(kind) {
+        attributes.push(
+            Attribute::map("secret_data", Type::String)
+                .optional()
+                .sensitive()
+                .description("Credentials written to the Secret named by `secret_ref` in the object's namespace (never to git). Requires `secret_ref`."),
+        );
+    }
+    attributes.extend(kind.fields.iter().map(field_attribute));
+    Schema::new(attributes).description(description)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_every_kind_has_unique_attribute_names_and_common_ones() {
+        for kind in flux_core::objects::kinds::all() {
+            let s = schema(kind, "");
+            let mut names: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
+            let total = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), total, "{} has duplicate attributes", kind.kind);
+            for common in COMMON.iter().filter(|c| **c != "secret_data") {
+                assert!(names.contains(common), "{} lacks {common}", kind.kind);
+            }
+        }
+    }
+
+    #[test]
+    fn schema_secret_data_is_sensitive_where_a_secret_ref_exists() {
+        let s = schema(&flux_core::objects::kinds::GIT_REPOSITORY, "");
+        assert!(s
+            .block
+            .attribute("secret_data")
+            .is_some_and(|a| a.sensitive));
+        let k = schema(&flux_core::objects::kinds::KUSTOMIZATION, "");
+        assert!(k.block.attribute("secret_data").is_none());
+    }
+}
