@@ -2,8 +2,10 @@
 
 pub mod bootstrap_git;
 pub mod flux_object;
+pub mod helm_release;
 pub mod kustomization;
 pub mod source_git;
+pub mod source_helm;
 
 use std::sync::Arc;
 
@@ -17,5 +19,7 @@ pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
         Arc::new(bootstrap_git::BootstrapGit::new()),
         source_git::resource().shared(),
         kustomization::resource().shared(),
+        source_helm::resource().shared(),
+        helm_release::resource().shared(),
     ]
 }

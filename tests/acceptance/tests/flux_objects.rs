@@ -337,3 +337,69 @@ fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() 
 
     wd.destroy().success();
 }
+
+#[test]
+fn flux_objects_helm_release_from_served_chart_repository_installs_configmap() {
+    let _turn = acceptance::env::cluster_turn();
+    apply_flux_crds(&["source-controller.yaml", "helm-controller.yaml"]);
+    let charts = acceptance::chart_repo::ChartRepo::start("plain", "0.1.0");
+    let ns = unique("objects-helm");
+    kubectl(&["create", "namespace", &ns]);
+    let release = |value: &str| {
+        format!(
+            r#"
+resource "flux_source_helm" "charts" {{
+  name      = "charts"
+  namespace = {ns}
+  url       = {url}
+  interval  = "1m"
+}}
+
+resource "flux_helm_release" "plain" {{
+  name      = "plain"
+  namespace = {ns}
+  interval  = "1m"
+  chart = {{
+    chart   = "plain"
+    version = ">=0.1.0 <1.0.0"
+    source_ref = {{
+      kind = "HelmRepository"
+      name = flux_source_helm.charts.name
+    }}
+  }}
+  values = yamlencode({{ value = {value} }})
+}}
+"#,
+            ns = hcl(&ns),
+            url = hcl(&charts.url),
+            value = hcl(value),
+        )
+    };
+    let tf = Terraform::latest();
+    let wd = tf.workdir(
+        "objects-helm",
+        &format!("{}{}", header(None), release("first")),
+    );
+    wd.apply().success();
+    // helm-controller installed the chart: its ConfigMap exists with the value.
+    wait_configmap(&ns, "plain-plain", "first");
+    assert_eq!(
+        jsonpath(
+            "helmrelease",
+            &ns,
+            "plain",
+            "{.status.conditions[?(@.type==\"Ready\")].status}"
+        )
+        .as_deref(),
+        Some("True")
+    );
+    assert_plan_empty(&wd);
+    // A values change is an upgrade, waited for.
+    wd.write_main(&format!("{}{}", header(None), release("second")));
+    wd.apply().success();
+    wait_configmap(&ns, "plain-plain", "second");
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+    assert!(jsonpath("helmrelease", &ns, "plain", "{.metadata.name}").is_none());
+    kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}
