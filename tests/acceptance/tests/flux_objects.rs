@@ -403,3 +403,58 @@ resource "flux_helm_release" "plain" {{
     assert!(jsonpath("helmrelease", &ns, "plain", "{.metadata.name}").is_none());
     kubectl(&["delete", "namespace", &ns, "--wait=false"]);
 }
+
+#[test]
+fn flux_objects_many_git_objects_in_parallel_lose_no_file() {
+    // No cluster: git delivery without wait only writes git.
+    const N: usize = 60;
+    let fleet = repo("objects-scale");
+    let main = format!(
+        r#"
+terraform {{
+  required_providers {{
+    flux = {{ source = "fluxcd/flux" }}
+  }}
+}}
+provider "flux" {{
+  git = {{
+    url  = {url}
+    http = {{ username = {user}, password = {password}, allow_insecure_http = true }}
+  }}
+}}
+resource "flux_kustomization" "app" {{
+  count         = {N}
+  name          = "app-${{count.index}}"
+  git_directory = "clusters/scale/apps"
+  path          = "./apps/${{count.index}}"
+  prune         = true
+  source_ref    = {{ kind = "GitRepository", name = "flux-system" }}
+}}
+"#,
+        url = hcl(&fleet.http),
+        user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
+        password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
+    );
+    let tf = Terraform::latest();
+    let wd = tf.workdir("objects-scale", &main);
+    wd.apply().success();
+    let checkout = clone(&fleet.http);
+    let dir = checkout.path().join("clusters/scale/apps");
+    let list = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
+    for i in 0..N {
+        let file = format!("kustomization-flux-system-app-{i}.yaml");
+        assert!(dir.join(&file).is_file(), "{file} is missing");
+        assert!(
+            list.contains(&format!("- {file}\n")),
+            "{file} is not listed:\n{list}"
+        );
+    }
+    // Batched: far fewer commits than objects.
+    let commits = acceptance::objects::git(checkout.path(), &["rev-list", "--count", "HEAD"]);
+    let commits: usize = commits.parse().unwrap_or(usize::MAX);
+    assert!(commits < N / 2, "{commits} commits for {N} objects");
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+    let checkout = clone(&fleet.http);
+    assert!(!checkout.path().join("clusters/scale/apps").exists());
+}
