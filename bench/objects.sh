@@ -9,8 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
 state=${FLUX_TEST_STATE:-$PWD/target/flux-test-env}
-cargo build --release -p terraform-provider-flux >&2
-bin=$PWD/target/release/terraform-provider-flux
+# PROFILE=debug measures the debug build instead (no release build needed).
+profile=${PROFILE:-release}
+if [ "$profile" = release ]; then
+  cargo build --release -p terraform-provider-flux >&2
+else
+  cargo build -p terraform-provider-flux >&2
+fi
+bin=$PWD/target/$profile/terraform-provider-flux
 tfdir=$(tests/acceptance/env/build/terraform.sh --installed) || {
   echo "bench/objects.sh: run tests/acceptance/env/setup first" >&2; exit 1; }
 eval "$(tests/acceptance/env/up --state "$state")"
@@ -60,8 +66,8 @@ files=$(find "$work/check/clusters/bench/apps" -name 'kustomization-flux-system-
 listed=$(grep -c '^- kustomization-flux-system-app-' "$work/check/clusters/bench/apps/kustomization.yaml" || true)
 commits=$(git -C "$work/check" rev-list --count HEAD)
 in_state=$(cd "$work" && "$tfdir/terraform" state list | grep -c '^flux_kustomization.app' || true)
-printf 'objects bench (%s, %d cores, release build): %d flux_kustomization, git delivery, parallelism 10\n' \
-  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$n"
+printf 'objects bench (%s, %d cores, %s build): %d flux_kustomization, git delivery, parallelism 10\n' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$profile" "$n"
 printf '  terraform apply wall time: %.2f s (goal <= 20 s for 200)\n' "$(echo "$end - $start" | bc -l)"
 printf '  files in git: %d/%d, listed in kustomization.yaml: %d/%d, in state: %d/%d, commits: %d\n' \
   "$files" "$n" "$listed" "$n" "$in_state" "$n" "$commits"
