@@ -295,6 +295,31 @@ fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() 
     wait_configmap("flux-system", &cm, "two");
     assert_plan_empty(&wd);
 
+    // Drift in git: the file edited behind Terraform's back is planned and restored.
+    let edit = clone(&fleet.http);
+    let file = edit
+        .path()
+        .join("clusters/objs/flux-objects/kustomization-flux-system-app.yaml");
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(text.contains("path: ./deploy"), "{text}");
+    std::fs::write(&file, text.replace("path: ./deploy", "path: ./edited"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    acceptance::objects::git(edit.path(), &["commit", "-qam", "edit behind terraform"]);
+    acceptance::objects::git(edit.path(), &["push", "-q", "origin", "HEAD:main"]);
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "git drift not planned:\n{}", plan.all());
+    assert!(plan.all().contains("./edited"), "{}", plan.all());
+    wd.apply().success();
+    let restored = clone(&fleet.http);
+    let text = std::fs::read_to_string(
+        restored
+            .path()
+            .join("clusters/objs/flux-objects/kustomization-flux-system-app.yaml"),
+    )
+    .unwrap_or_default();
+    assert!(text.contains("path: ./deploy"), "{text}");
+    assert_plan_empty(&wd);
+
     // Import of a git-delivered object by namespace/name@directory.
     wd.run(&["state", "rm", "flux_kustomization.app"]).success();
     wd.run(&[
