@@ -66,9 +66,12 @@ files=$(find "$work/check/clusters/bench/apps" -name 'kustomization-flux-system-
 listed=$(grep -c '^- kustomization-flux-system-app-' "$work/check/clusters/bench/apps/kustomization.yaml" || true)
 commits=$(git -C "$work/check" rev-list --count HEAD)
 in_state=$(cd "$work" && "$tfdir/terraform" state list | grep -c '^flux_kustomization.app' || true)
-printf 'objects bench (%s, %d cores, %s build): %d flux_kustomization, git delivery, parallelism 10\n' \
-  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$profile" "$n"
-printf '  terraform apply wall time: %.2f s (goal <= 20 s for 200)\n' "$(echo "$end - $start" | bc -l)"
-printf '  files in git: %d/%d, listed in kustomization.yaml: %d/%d, in state: %d/%d, commits: %d\n' \
-  "$files" "$n" "$listed" "$n" "$in_state" "$n" "$commits"
+mkdir -p bench/results
+{
+  printf 'objects bench (%s, %d cores, load average %s, %s build): %d flux_kustomization, git delivery, parallelism 10\n' \
+    "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$profile" "$n"
+  printf '  terraform apply wall time: %.2f s (goal <= 20 s for 200)\n' "$(echo "$end - $start" | bc -l)"
+  printf '  files in git: %d/%d, listed in kustomization.yaml: %d/%d, in state: %d/%d, commits: %d\n' \
+    "$files" "$n" "$listed" "$n" "$in_state" "$n" "$commits"
+} | tee "bench/results/objects-$profile.txt"
 [ "$files" = "$n" ] && [ "$listed" = "$n" ] && [ "$in_state" = "$n" ] || { echo "LOST OBJECTS" >&2; exit 1; }
