@@ -59,6 +59,10 @@ start=$(date +%s.%N)
 (cd "$work" && "$tfdir/terraform" apply -auto-approve -no-color -input=false >"$work/apply.out" 2>&1) || {
   tail -40 "$work/apply.out" >&2; exit 1; }
 end=$(date +%s.%N)
+# A second plan refreshes every object from git and must find nothing to change.
+plan_code=0
+(cd "$work" && "$tfdir/terraform" plan -detailed-exitcode -no-color -input=false >"$work/plan.out" 2>&1) || plan_code=$?
+plan_end=$(date +%s.%N)
 
 authed=${url/:\/\//://$FLUX_TEST_GIT_USERNAME:$FLUX_TEST_GIT_PASSWORD@}
 git clone -q "$authed" "$work/check"
@@ -71,7 +75,10 @@ mkdir -p bench/results
   printf 'objects bench (%s, %d cores, load average %s, %s build): %d flux_kustomization, git delivery, parallelism 10\n' \
     "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$profile" "$n"
   printf '  terraform apply wall time: %.2f s (goal <= 20 s for 200)\n' "$(echo "$end - $start" | bc -l)"
+  printf '  terraform plan (refresh of all %d) wall time: %.2f s, exit code %d (0 = no change)\n' \
+    "$n" "$(echo "$plan_end - $end" | bc -l)" "$plan_code"
   printf '  files in git: %d/%d, listed in kustomization.yaml: %d/%d, in state: %d/%d, commits: %d\n' \
     "$files" "$n" "$listed" "$n" "$in_state" "$n" "$commits"
 } | tee "bench/results/objects-$profile.txt"
 [ "$files" = "$n" ] && [ "$listed" = "$n" ] && [ "$in_state" = "$n" ] || { echo "LOST OBJECTS" >&2; exit 1; }
+[ "$plan_code" = 0 ] || { tail -40 "$work/plan.out" >&2; echo "the plan after apply is not empty" >&2; exit 1; }
