@@ -133,6 +133,9 @@ pub async fn wait_ready(
             } else {
                 match flux_readiness(live, None) {
                     Readiness::Current => return Ok(status_of(spec.kind, live)),
+                    Readiness::Failed(message) if waits_on_another_object(live) => {
+                        last = message;
+                    }
                     Readiness::Failed(message) => {
                         return Err(ObjectError::NotReady {
                             object: object.to_string(),
@@ -154,6 +157,23 @@ pub async fn wait_ready(
         tracing::debug!(state = %last, "waiting");
         tokio::time::sleep(POLL.min(deadline - now)).await;
     }
+}
+
+/// Ready=False reasons that say the object waits for another one (its source's
+/// first artifact, a dependency): the controller retries by itself, so a wait goes
+/// on instead of failing (objects created together are reconciled in any order).
+const WAITING_REASONS: [&str; 2] = ["ArtifactFailed", "DependencyNotReady"];
+
+fn waits_on_another_object(live: &Value) -> bool {
+    live.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+        })
+        .and_then(|c| c.get("reason"))
+        .and_then(Value::as_str)
+        .is_some_and(|reason| WAITING_REASONS.contains(&reason))
 }
 
 /// The REST resource of a kind (Flux plurals are the lowercase kind plus `s`,
@@ -285,6 +305,16 @@ mod tests {
         let status = status_of(&KUSTOMIZATION, &failed);
         assert!(!status.ready);
         assert_eq!(status.message, "kustomization path not found");
+    }
+
+    #[test]
+    fn waits_on_another_object_for_missing_artifact_only() {
+        let missing = json!({"status": {"conditions": [{"type": "Ready", "status": "False",
+            "reason": "ArtifactFailed", "message": "Source artifact not found, retrying in 30s"}]}});
+        assert!(waits_on_another_object(&missing));
+        let broken = json!({"status": {"conditions": [{"type": "Ready", "status": "False",
+            "reason": "BuildFailed", "message": "kustomization path not found"}]}});
+        assert!(!waits_on_another_object(&broken));
     }
 
     #[test]

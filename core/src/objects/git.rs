@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
@@ -95,7 +96,14 @@ struct Lane {
 pub struct GitDelivery {
     cache: RepoCache,
     lanes: Arc<Mutex<HashMap<String, Arc<Lane>>>>,
+    gather: Duration,
 }
+
+/// How long a leader lets other changes join its batch before committing: the
+/// callers of one wave (Terraform starts the next resources as the previous ones
+/// return) arrive within a few milliseconds of each other, and a commit costs a
+/// fetch and a push, so a short wait makes far fewer, larger commits.
+pub const DEFAULT_GATHER_WINDOW: Duration = Duration::from_millis(150);
 
 impl std::fmt::Debug for GitDelivery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,7 +119,14 @@ impl GitDelivery {
         Self {
             cache,
             lanes: Arc::default(),
+            gather: DEFAULT_GATHER_WINDOW,
         }
+    }
+
+    /// The same delivery with another gather window (zero commits at once).
+    pub fn with_gather_window(mut self, window: Duration) -> Self {
+        self.gather = window;
+        self
     }
 
     fn lane(&self, remote: &Remote) -> Arc<Lane> {
@@ -140,6 +155,9 @@ impl GitDelivery {
         let result = match answer.try_recv() {
             Ok(result) => result,
             Err(_) => {
+                if !self.gather.is_zero() {
+                    tokio::time::sleep(self.gather).await;
+                }
                 let batch: Vec<Pending> = std::mem::take(
                     &mut *lane.pending.lock().unwrap_or_else(PoisonError::into_inner),
                 );

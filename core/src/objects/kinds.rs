@@ -705,17 +705,930 @@ pub static HELM_RELEASE: KindDef = KindDef {
     is_static: never_static,
 };
 
-/// Every kind, for lookups by kind name.
-pub fn all() -> [&'static KindDef; 4] {
+// --- source.toolkit.fluxcd.io/v1 OCIRepository ---
+
+const OCI_REF: &[FieldDef] = &[
+    FieldDef::string(
+        "digest",
+        "digest",
+        "Image digest to pull; takes precedence over everything else.",
+    ),
+    FieldDef::string(
+        "semver",
+        "semver",
+        "Semver range of tags; takes precedence over tag.",
+    )
+    .check(Check::SemverRange),
+    FieldDef::string(
+        "semver_filter",
+        "semverFilter",
+        "Regular expression filtering the tags before the semver range.",
+    )
+    .check(Check::Regex),
+    FieldDef::string(
+        "tag",
+        "tag",
+        "Tag to pull (`latest` when no reference is given).",
+    ),
+];
+
+const LAYER_SELECTOR: &[FieldDef] = &[
+    FieldDef::string(
+        "media_type",
+        "mediaType",
+        "Media type of the layer; the first layer when absent.",
+    ),
+    FieldDef::string(
+        "operation",
+        "operation",
+        "`extract` (the default) or `copy`.",
+    )
+    .check(OneOf(&["extract", "copy"])),
+];
+
+const OCI_VERIFY: &[FieldDef] = &[
+    FieldDef::string("provider", "provider", "`cosign` or `notation`.")
+        .default(Str("cosign"))
+        .check(OneOf(&["cosign", "notation"])),
+    local_ref(
+        "secret_ref",
+        "secretRef",
+        "Secret with the trusted public keys.",
+    ),
+];
+
+const OCI_REPOSITORY_FIELDS: &[FieldDef] = &[
+    FieldDef::string(
+        "url",
+        "url",
+        "Artifact URL: `oci://<registry>/<repository>`.",
+    )
+    .required()
+    .check(Prefix(&["oci://"])),
+    FieldDef::typed(
+        "ref",
+        "ref",
+        Object(OCI_REF),
+        "Artifact reference; tag `latest` when absent.",
+    ),
+    FieldDef::typed(
+        "layer_selector",
+        "layerSelector",
+        Object(LAYER_SELECTOR),
+        "Which layer of the artifact is used.",
+    ),
+    FieldDef::string("provider", "provider", "Authentication provider.")
+        .default(Str("generic"))
+        .check(OneOf(&["generic", "aws", "azure", "gcp"])),
+    local_ref(
+        "secret_ref",
+        "secretRef",
+        "Secret of type `kubernetes.io/dockerconfigjson` with registry credentials.",
+    ),
+    FieldDef::typed(
+        "verify",
+        "verify",
+        Object(OCI_VERIFY),
+        "Signature verification.",
+    ),
+    FieldDef::string(
+        "service_account_name",
+        "serviceAccountName",
+        "ServiceAccount whose image pull secrets are used.",
+    )
+    .check(Name),
+    local_ref(
+        "cert_secret_ref",
+        "certSecretRef",
+        "Secret with `ca.crt`, `tls.crt` and `tls.key`.",
+    ),
+    local_ref(
+        "proxy_secret_ref",
+        "proxySecretRef",
+        "Secret with the proxy settings.",
+    ),
+    duration("interval", "interval", "How often the registry is checked.").default(Str("1m0s")),
+    duration("timeout", "timeout", "Timeout of registry operations.").default(Str("60s")),
+    FieldDef::string(
+        "ignore",
+        "ignore",
+        "Paths to leave out of the artifact, in `.sourceignore` syntax.",
+    ),
+    flag("insecure", "insecure", "Whether plain HTTP is allowed."),
+    SUSPEND,
+];
+
+/// `source.toolkit.fluxcd.io/v1` OCIRepository.
+pub static OCI_REPOSITORY: KindDef = KindDef {
+    api_version: "source.toolkit.fluxcd.io/v1",
+    kind: "OCIRepository",
+    fields: OCI_REPOSITORY_FIELDS,
+    rules: no_rules,
+    is_static: never_static,
+};
+
+// --- source.toolkit.fluxcd.io/v1 Bucket ---
+
+const STS: &[FieldDef] = &[
+    FieldDef::string("provider", "provider", "`aws` or `ldap`.")
+        .required()
+        .check(OneOf(&["aws", "ldap"])),
+    FieldDef::string("endpoint", "endpoint", "Security token service endpoint.")
+        .required()
+        .check(Prefix(&["http://", "https://"])),
+    local_ref(
+        "secret_ref",
+        "secretRef",
+        "Secret with the STS credentials (ldap).",
+    ),
+    local_ref(
+        "cert_secret_ref",
+        "certSecretRef",
+        "Secret with the STS TLS settings (ldap).",
+    ),
+];
+
+const BUCKET_FIELDS: &[FieldDef] = &[
+    FieldDef::string("provider", "provider", "Storage provider.")
+        .default(Str("generic"))
+        .check(OneOf(&["generic", "aws", "gcp", "azure"])),
+    FieldDef::string("bucket_name", "bucketName", "Bucket name.").required(),
+    FieldDef::string(
+        "endpoint",
+        "endpoint",
+        "Storage endpoint (host, without scheme).",
+    )
+    .required(),
+    flag("insecure", "insecure", "Whether plain HTTP is used."),
+    FieldDef::string("region", "region", "Bucket region."),
+    FieldDef::string("prefix", "prefix", "Object key prefix to download."),
+    local_ref(
+        "secret_ref",
+        "secretRef",
+        "Secret with `accesskey` and `secretkey` (or the provider's keys).",
+    ),
+    local_ref(
+        "cert_secret_ref",
+        "certSecretRef",
+        "Secret with `ca.crt`, `tls.crt` and `tls.key`.",
+    ),
+    local_ref(
+        "proxy_secret_ref",
+        "proxySecretRef",
+        "Secret with the proxy settings.",
+    ),
+    FieldDef::string(
+        "service_account_name",
+        "serviceAccountName",
+        "ServiceAccount for workload identity (not with provider generic).",
+    )
+    .check(Name),
+    FieldDef::typed(
+        "sts",
+        "sts",
+        Object(STS),
+        "Security token service (providers aws and generic).",
+    ),
+    duration("interval", "interval", "How often the bucket is checked.").default(Str("1m0s")),
+    duration("timeout", "timeout", "Timeout of bucket operations.").default(Str("60s")),
+    FieldDef::string(
+        "ignore",
+        "ignore",
+        "Paths to leave out of the artifact, in `.sourceignore` syntax.",
+    ),
+    SUSPEND,
+];
+
+fn bucket_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let provider = spec
+        .get("provider")
+        .and_then(Value::as_str)
+        .unwrap_or("generic");
+    if spec.contains_key("serviceAccountName") {
+        if spec.contains_key("secretRef") {
+            errors.push(FieldError::new(
+                "service_account_name",
+                "cannot be set together with secret_ref",
+            ));
+        }
+        if provider == "generic" {
+            errors.push(FieldError::new(
+                "service_account_name",
+                "is not allowed with provider generic",
+            ));
+        }
+    }
+    if let Some(sts) = spec.get("sts") {
+        let sts_provider = sts
+            .get("provider")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        match provider {
+            "aws"
+                if sts_provider != "aws"
+                    || sts.get("secretRef").is_some()
+                    || sts.get("certSecretRef").is_some() =>
+            {
+                errors.push(FieldError::new(
+                    "sts",
+                    "provider aws needs sts provider aws without secret_ref or cert_secret_ref",
+                ))
+            }
+            "generic" if sts_provider != "ldap" => errors.push(FieldError::new(
+                "sts.provider",
+                "provider generic needs sts provider ldap",
+            )),
+            "aws" | "generic" => {}
+            other => errors.push(FieldError::new(
+                "sts",
+                format!("is not supported with provider {other}"),
+            )),
+        }
+    }
+    errors
+}
+
+/// `source.toolkit.fluxcd.io/v1` Bucket.
+pub static BUCKET: KindDef = KindDef {
+    api_version: "source.toolkit.fluxcd.io/v1",
+    kind: "Bucket",
+    fields: BUCKET_FIELDS,
+    rules: bucket_rules,
+    is_static: never_static,
+};
+
+// --- notification.toolkit.fluxcd.io: Provider, Alert (v1beta3), Receiver (v1) ---
+
+const EVENT_KINDS: &[&str] = &[
+    "Bucket",
+    "GitRepository",
+    "Kustomization",
+    "HelmRelease",
+    "HelmChart",
+    "HelmRepository",
+    "ImageRepository",
+    "ImagePolicy",
+    "ImageUpdateAutomation",
+    "OCIRepository",
+    "ArtifactGenerator",
+    "ExternalArtifact",
+];
+
+const EVENT_REF: &[FieldDef] = &[
+    FieldDef::string("kind", "kind", "Kind of the objects.")
+        .required()
+        .check(OneOf(EVENT_KINDS)),
+    FieldDef::string(
+        "name",
+        "name",
+        "Name of the object; `*` selects every object.",
+    )
+    .required()
+    .check(Check::MaxLen(253)),
+    FieldDef::string(
+        "namespace",
+        "namespace",
+        "Namespace; `*` (with name `*`) means all namespaces.",
+    )
+    .check(Check::MaxLen(253)),
+    FieldDef::string("api_version", "apiVersion", "API version of the objects."),
+    FieldDef::typed(
+        "match_labels",
+        "matchLabels",
+        StringMap,
+        "Labels the objects must have (with name `*`).",
+    ),
+];
+
+fn event_ref_rules(spec: &Map<String, Value>, key: &str, name: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, item) in spec
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let all_names = item.get("name").and_then(Value::as_str) == Some("*");
+        if item.get("namespace").and_then(Value::as_str) == Some("*") && !all_names {
+            errors.push(FieldError::new(
+                format!("{name}[{i}].namespace"),
+                "* requires name *",
+            ));
+        }
+        if item.get("matchLabels").is_some() && !all_names {
+            errors.push(FieldError::new(
+                format!("{name}[{i}].match_labels"),
+                "requires name *",
+            ));
+        }
+    }
+    errors
+}
+
+const PROVIDER_TYPES: &[&str] = &[
+    "slack",
+    "discord",
+    "msteams",
+    "rocket",
+    "generic",
+    "generic-hmac",
+    "github",
+    "gitlab",
+    "gitea",
+    "bitbucketserver",
+    "bitbucket",
+    "azuredevops",
+    "googlechat",
+    "googlepubsub",
+    "webex",
+    "sentry",
+    "azureeventhub",
+    "telegram",
+    "lark",
+    "matrix",
+    "opsgenie",
+    "alertmanager",
+    "grafana",
+    "githubdispatch",
+    "pagerduty",
+    "datadog",
+    "nats",
+];
+
+const NOTIFICATION_PROVIDER_FIELDS: &[FieldDef] = &[
+    FieldDef::string("type", "type", "Provider type.").required().check(OneOf(PROVIDER_TYPES)),
+    FieldDef::string("channel", "channel", "Channel, room or topic, depending on the type.").check(Check::MaxLen(2048)),
+    FieldDef::string("username", "username", "Bot user name.").check(Check::MaxLen(2048)),
+    FieldDef::string("address", "address", "Webhook or API address, depending on the type; a secret address belongs in secret_data (`address`).").check(Check::MaxLen(2048)),
+    duration("timeout", "timeout", "Timeout of each notification.").default(Str("15s")),
+    local_ref("secret_ref", "secretRef", "Secret with the credentials (`token`, `address`, `username`, `password`, `headers`)."),
+    local_ref("proxy_secret_ref", "proxySecretRef", "Secret with `address` (and optional `username`, `password`) of a proxy."),
+    local_ref("cert_secret_ref", "certSecretRef", "Secret with `ca.crt`, `tls.crt` and `tls.key`."),
+    FieldDef::string("service_account_name", "serviceAccountName", "ServiceAccount for workload identity (azureeventhub, azuredevops, googlepubsub).").check(Name),
+    FieldDef::string("commit_status_expr", "commitStatusExpr", "CEL expression of the commit status id (git providers only)."),
+    SUSPEND,
+];
+
+fn notification_provider_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
+    let kind = spec.get("type").and_then(Value::as_str).unwrap_or_default();
+    let git = [
+        "github",
+        "gitlab",
+        "gitea",
+        "bitbucketserver",
+        "bitbucket",
+        "azuredevops",
+    ];
+    if spec.contains_key("commitStatusExpr") && !git.contains(&kind) {
+        return vec![FieldError::new(
+            "commit_status_expr",
+            format!("is not supported by type {kind}"),
+        )];
+    }
+    Vec::new()
+}
+
+fn always_static(_: &Map<String, Value>) -> bool {
+    true
+}
+
+/// `notification.toolkit.fluxcd.io/v1beta3` Provider (static: no status).
+pub static NOTIFICATION_PROVIDER: KindDef = KindDef {
+    api_version: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Provider",
+    fields: NOTIFICATION_PROVIDER_FIELDS,
+    rules: notification_provider_rules,
+    is_static: always_static,
+};
+
+const ALERT_FIELDS: &[FieldDef] = &[
+    local_ref("provider_ref", "providerRef", "The notification Provider.").required(),
+    FieldDef::string(
+        "event_severity",
+        "eventSeverity",
+        "`info` (everything) or `error`.",
+    )
+    .default(Str("info"))
+    .check(OneOf(&["info", "error"])),
+    FieldDef::typed(
+        "event_sources",
+        "eventSources",
+        ObjectList(EVENT_REF),
+        "Objects whose events are sent.",
+    )
+    .required(),
+    FieldDef::typed(
+        "inclusion_list",
+        "inclusionList",
+        StringList,
+        "Regular expressions an event message must match.",
+    )
+    .check(Check::Regex),
+    FieldDef::typed(
+        "exclusion_list",
+        "exclusionList",
+        StringList,
+        "Regular expressions of event messages to drop.",
+    )
+    .check(Check::Regex),
+    FieldDef::typed(
+        "event_metadata",
+        "eventMetadata",
+        StringMap,
+        "Metadata added to every event.",
+    ),
+    FieldDef::string("summary", "summary", "Summary added to every event.")
+        .check(Check::MaxLen(255)),
+    SUSPEND,
+];
+
+fn alert_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
+    event_ref_rules(spec, "eventSources", "event_sources")
+}
+
+/// `notification.toolkit.fluxcd.io/v1beta3` Alert (static: no status).
+pub static ALERT: KindDef = KindDef {
+    api_version: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Alert",
+    fields: ALERT_FIELDS,
+    rules: alert_rules,
+    is_static: always_static,
+};
+
+const RECEIVER_FIELDS: &[FieldDef] = &[
+    FieldDef::string(
+        "type",
+        "type",
+        "Webhook sender type (`generic-oidc` is not supported by this provider yet).",
+    )
+    .required()
+    .check(OneOf(&[
+        "generic",
+        "generic-hmac",
+        "github",
+        "gitlab",
+        "bitbucket",
+        "harbor",
+        "dockerhub",
+        "quay",
+        "gcr",
+        "nexus",
+        "acr",
+        "cdevents",
+    ])),
+    duration(
+        "interval",
+        "interval",
+        "How often the receiver is reconciled.",
+    )
+    .default(Str("10m0s")),
+    FieldDef::typed(
+        "events",
+        "events",
+        StringList,
+        "Event types accepted (`push`, `Push Hook`, ...); all when empty.",
+    ),
+    FieldDef::typed(
+        "resources",
+        "resources",
+        ObjectList(EVENT_REF),
+        "Objects reconciled when a webhook arrives.",
+    )
+    .required(),
+    FieldDef::string(
+        "resource_filter",
+        "resourceFilter",
+        "CEL expression selecting the resources per request.",
+    ),
+    local_ref(
+        "secret_ref",
+        "secretRef",
+        "Secret with the webhook `token` (gcr also `email` and `audience`).",
+    )
+    .required(),
+    SUSPEND,
+];
+
+fn receiver_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
+    event_ref_rules(spec, "resources", "resources")
+}
+
+/// `notification.toolkit.fluxcd.io/v1` Receiver.
+pub static RECEIVER: KindDef = KindDef {
+    api_version: "notification.toolkit.fluxcd.io/v1",
+    kind: "Receiver",
+    fields: RECEIVER_FIELDS,
+    rules: receiver_rules,
+    is_static: never_static,
+};
+
+// --- image.toolkit.fluxcd.io/v1 ---
+
+const IMAGE_REPOSITORY_FIELDS: &[FieldDef] = &[
+    FieldDef::string(
+        "image",
+        "image",
+        "Image to scan, without tag (`ghcr.io/org/app`).",
+    )
+    .required(),
+    duration("interval", "interval", "How often the tags are scanned.").default(Str("1m0s")),
+    duration(
+        "timeout",
+        "timeout",
+        "Timeout of a scan; defaults to interval.",
+    ),
+    local_ref(
+        "secret_ref",
+        "secretRef",
+        "Secret of type `kubernetes.io/dockerconfigjson` with registry credentials.",
+    ),
+    local_ref(
+        "cert_secret_ref",
+        "certSecretRef",
+        "Secret with `ca.crt`, `tls.crt` and `tls.key`.",
+    ),
+    local_ref(
+        "proxy_secret_ref",
+        "proxySecretRef",
+        "Secret with the proxy settings.",
+    ),
+    FieldDef::string(
+        "service_account_name",
+        "serviceAccountName",
+        "ServiceAccount whose image pull secrets are used.",
+    )
+    .check(Name),
+    flag("insecure", "insecure", "Whether plain HTTP is allowed."),
+    FieldDef::typed(
+        "exclusion_list",
+        "exclusionList",
+        StringList,
+        "Regular expressions of tags to ignore (Flux's default: `^.*\\.sig$`).",
+    )
+    .check(Check::Regex),
+    FieldDef::string("provider", "provider", "Authentication provider.")
+        .default(Str("generic"))
+        .check(OneOf(&["generic", "aws", "azure", "gcp"])),
+    SUSPEND,
+];
+
+fn image_repository_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
+    match spec.get("exclusionList").and_then(Value::as_array) {
+        Some(list) if list.len() > 25 => vec![FieldError::new(
+            "exclusion_list",
+            "has more than 25 entries",
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// `image.toolkit.fluxcd.io/v1` ImageRepository.
+pub static IMAGE_REPOSITORY: KindDef = KindDef {
+    api_version: "image.toolkit.fluxcd.io/v1",
+    kind: "ImageRepository",
+    fields: IMAGE_REPOSITORY_FIELDS,
+    rules: image_repository_rules,
+    is_static: never_static,
+};
+
+const ORDER: &[FieldDef] = &[FieldDef::string("order", "order", "`asc` or `desc`.")
+    .default(Str("asc"))
+    .check(OneOf(&["asc", "desc"]))];
+
+const SEMVER_POLICY: &[FieldDef] =
+    &[
+        FieldDef::string("range", "range", "Semver range of acceptable tags.")
+            .required()
+            .check(Check::SemverRange),
+    ];
+
+const POLICY: &[FieldDef] = &[
+    FieldDef::typed(
+        "semver",
+        "semver",
+        Object(SEMVER_POLICY),
+        "Latest tag in a semver range.",
+    ),
+    FieldDef::typed(
+        "alphabetical",
+        "alphabetical",
+        Object(ORDER),
+        "Last tag in alphabetical order.",
+    ),
+    FieldDef::typed(
+        "numerical",
+        "numerical",
+        Object(ORDER),
+        "Last tag in numerical order.",
+    ),
+];
+
+const FILTER_TAGS: &[FieldDef] = &[
+    FieldDef::string("pattern", "pattern", "Regular expression tags must match.")
+        .check(Check::Regex),
+    FieldDef::string(
+        "extract",
+        "extract",
+        "Replacement (`$ts`) giving the value the policy orders.",
+    ),
+];
+
+const IMAGE_POLICY_FIELDS: &[FieldDef] = &[
+    FieldDef::typed("image_repository_ref", "imageRepositoryRef", Object(CROSS_NAMESPACE_REF), "The ImageRepository whose tags are chosen from.").required(),
+    FieldDef::typed("policy", "policy", Object(POLICY), "How the latest tag is chosen: exactly one of semver, alphabetical and numerical.").required(),
+    FieldDef::typed("filter_tags", "filterTags", Object(FILTER_TAGS), "Tag filter applied before the policy."),
+    FieldDef::string("digest_reflection_policy", "digestReflectionPolicy", "When the digest of the chosen tag is looked up.")
+        .default(Str("Never"))
+        .check(OneOf(&["Always", "IfNotPresent", "Never"])),
+    duration("interval", "interval", "How often the digest is refreshed; only with digest_reflection_policy Always, and required then."),
+    SUSPEND,
+];
+
+fn image_policy_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let chosen = ["semver", "alphabetical", "numerical"]
+        .iter()
+        .filter(|k| spec.get("policy").and_then(|p| p.get(**k)).is_some())
+        .count();
+    if chosen != 1 {
+        errors.push(FieldError::new(
+            "policy",
+            "exactly one of semver, alphabetical and numerical must be set",
+        ));
+    }
+    let always = spec.get("digestReflectionPolicy").and_then(Value::as_str) == Some("Always");
+    if always != spec.contains_key("interval") {
+        errors.push(FieldError::new(
+            "interval",
+            "is required with digest_reflection_policy Always and allowed only then",
+        ));
+    }
+    errors
+}
+
+/// `image.toolkit.fluxcd.io/v1` ImagePolicy.
+pub static IMAGE_POLICY: KindDef = KindDef {
+    api_version: "image.toolkit.fluxcd.io/v1",
+    kind: "ImagePolicy",
+    fields: IMAGE_POLICY_FIELDS,
+    rules: image_policy_rules,
+    is_static: never_static,
+};
+
+const IUA_SOURCE_REF: &[FieldDef] = &[
+    FieldDef::string("kind", "kind", "Only `GitRepository`.")
+        .default(Str("GitRepository"))
+        .check(OneOf(&["GitRepository"])),
+    FieldDef::string("name", "name", "Name of the GitRepository.")
+        .required()
+        .check(Name),
+    FieldDef::string("namespace", "namespace", "Namespace of the GitRepository.").check(Label),
+];
+
+const CHECKOUT: &[FieldDef] = &[FieldDef::typed(
+    "ref",
+    "ref",
+    Object(GIT_REF),
+    "Reference to check out; the GitRepository's when absent.",
+)];
+
+const COMMIT_AUTHOR: &[FieldDef] = &[
+    FieldDef::string("name", "name", "Author name."),
+    FieldDef::string("email", "email", "Author e-mail.").required(),
+];
+
+const SIGNING_KEY: &[FieldDef] = &[
+    local_ref(
+        "secret_ref",
+        "secretRef",
+        "Secret with the key (`git.asc` for gpg, `identity` for ssh).",
+    )
+    .required(),
+    FieldDef::string("type", "type", "`gpg` or `ssh`.")
+        .default(Str("gpg"))
+        .check(OneOf(&["gpg", "ssh"])),
+];
+
+const COMMIT: &[FieldDef] = &[
+    FieldDef::typed("author", "author", Object(COMMIT_AUTHOR), "Commit author.").required(),
+    FieldDef::typed(
+        "signing_key",
+        "signingKey",
+        Object(SIGNING_KEY),
+        "Commit signing key.",
+    ),
+    FieldDef::string(
+        "message_template",
+        "messageTemplate",
+        "Go template of the commit message (use `Changed`, not `Updated`).",
+    ),
+];
+
+const PUSH: &[FieldDef] = &[
+    FieldDef::string(
+        "branch",
+        "branch",
+        "Branch to push to; the checkout branch when absent.",
+    ),
+    FieldDef::string(
+        "refspec",
+        "refspec",
+        "Refspec to push (no deletes or forced pushes).",
+    ),
+    FieldDef::typed("options", "options", StringMap, "Push options."),
+];
+
+const IUA_GIT: &[FieldDef] = &[
+    FieldDef::typed(
+        "checkout",
+        "checkout",
+        Object(CHECKOUT),
+        "What is checked out.",
+    ),
+    FieldDef::typed(
+        "commit",
+        "commit",
+        Object(COMMIT),
+        "How changes are committed.",
+    )
+    .required(),
+    FieldDef::typed("push", "push", Object(PUSH), "Where commits are pushed."),
+];
+
+const LABEL_SELECTOR: &[FieldDef] = &[FieldDef::typed(
+    "match_labels",
+    "matchLabels",
+    StringMap,
+    "Labels the ImagePolicies must have.",
+)];
+
+const UPDATE: &[FieldDef] = &[
+    FieldDef::string("strategy", "strategy", "Only `Setters`.")
+        .default(Str("Setters"))
+        .check(OneOf(&["Setters"])),
+    FieldDef::string(
+        "path",
+        "path",
+        "Directory updated; the repository root when absent.",
+    ),
+];
+
+const IMAGE_UPDATE_AUTOMATION_FIELDS: &[FieldDef] = &[
+    FieldDef::typed(
+        "source_ref",
+        "sourceRef",
+        Object(IUA_SOURCE_REF),
+        "The GitRepository to update.",
+    )
+    .required(),
+    FieldDef::typed(
+        "git",
+        "git",
+        Object(IUA_GIT),
+        "Checkout, commit and push settings.",
+    )
+    .required(),
+    duration("interval", "interval", "How often the automation runs.").default(Str("30m0s")),
+    FieldDef::typed(
+        "policy_selector",
+        "policySelector",
+        Object(LABEL_SELECTOR),
+        "ImagePolicies used; all of the namespace when absent.",
+    ),
+    FieldDef::typed(
+        "update",
+        "update",
+        Object(UPDATE),
+        "How manifests are updated.",
+    ),
+    SUSPEND,
+];
+
+fn image_update_automation_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
+    let refspec = spec
+        .get("git")
+        .and_then(|g| g.get("push"))
+        .and_then(|p| p.get("refspec"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if refspec.starts_with('+') || refspec.starts_with(':') {
+        return vec![FieldError::new(
+            "git.push.refspec",
+            "must not delete or force-push (no leading + or :)",
+        )];
+    }
+    Vec::new()
+}
+
+/// `image.toolkit.fluxcd.io/v1` ImageUpdateAutomation.
+pub static IMAGE_UPDATE_AUTOMATION: KindDef = KindDef {
+    api_version: "image.toolkit.fluxcd.io/v1",
+    kind: "ImageUpdateAutomation",
+    fields: IMAGE_UPDATE_AUTOMATION_FIELDS,
+    rules: image_update_automation_rules,
+    is_static: never_static,
+};
+
+/// Every kind.
+pub fn all() -> [&'static KindDef; 12] {
     [
         &GIT_REPOSITORY,
-        &KUSTOMIZATION,
+        &OCI_REPOSITORY,
         &HELM_REPOSITORY,
+        &BUCKET,
+        &KUSTOMIZATION,
         &HELM_RELEASE,
+        &NOTIFICATION_PROVIDER,
+        &ALERT,
+        &RECEIVER,
+        &IMAGE_REPOSITORY,
+        &IMAGE_POLICY,
+        &IMAGE_UPDATE_AUTOMATION,
     ]
 }
 
-#[allow(dead_code)]
-fn _unused() -> fn(&Map<String, Value>) -> Vec<FieldError> {
-    no_rules
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::{ObjectError, ObjectSpec};
+    use serde_json::json;
+
+    fn errors(kind: &'static KindDef, spec: Value) -> Vec<String> {
+        match ObjectSpec::new(
+            kind,
+            "flux-system",
+            "x",
+            spec.as_object().cloned().unwrap_or_default(),
+        ) {
+            Ok(_) => Vec::new(),
+            Err(ObjectError::Invalid { errors, .. }) => {
+                errors.iter().map(|e| e.path.clone()).collect()
+            }
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
+    #[test]
+    fn image_policy_needs_exactly_one_policy_and_interval_only_with_always() {
+        let repo = json!({"name": "app"});
+        assert_eq!(
+            errors(
+                &IMAGE_POLICY,
+                json!({"imageRepositoryRef": repo, "policy": {}})
+            ),
+            ["policy"]
+        );
+        assert_eq!(
+            errors(
+                &IMAGE_POLICY,
+                json!({"imageRepositoryRef": repo, "policy": {"semver": {"range": "1.x"}}, "interval": "5m"})
+            ),
+            ["interval"]
+        );
+        assert!(errors(
+            &IMAGE_POLICY,
+            json!({"imageRepositoryRef": repo, "policy": {"numerical": {}}})
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn bucket_service_account_rules_follow_flux() {
+        let base = json!({"bucketName": "b", "endpoint": "minio:9000", "serviceAccountName": "sa"});
+        assert_eq!(errors(&BUCKET, base.clone()), ["service_account_name"]);
+        let mut aws = base;
+        aws["provider"] = json!("aws");
+        aws["sts"] = json!({"provider": "ldap", "endpoint": "https://sts"});
+        assert_eq!(errors(&BUCKET, aws), ["sts"]);
+    }
+
+    #[test]
+    fn alert_event_sources_wildcard_namespace_needs_wildcard_name() {
+        let spec = json!({"providerRef": {"name": "slack"},
+            "eventSources": [{"kind": "Kustomization", "name": "apps", "namespace": "*"}]});
+        assert_eq!(errors(&ALERT, spec), ["event_sources[0].namespace"]);
+    }
+
+    #[test]
+    fn receiver_and_iua_required_fields_are_named() {
+        assert_eq!(
+            errors(&RECEIVER, json!({"type": "github"})),
+            ["resources", "secret_ref"]
+        );
+        let iua = json!({"sourceRef": {"name": "fleet"}, "git": {"commit": {"author": {"name": "bot"}},
+            "push": {"refspec": "+refs/heads/main"}}});
+        assert_eq!(
+            errors(&IMAGE_UPDATE_AUTOMATION, iua),
+            ["git.commit.author.email"]
+        );
+    }
+
+    #[test]
+    fn notification_kinds_are_static() {
+        let empty = Map::new();
+        assert!((ALERT.is_static)(&empty) && (NOTIFICATION_PROVIDER.is_static)(&empty));
+        assert!(!(RECEIVER.is_static)(&empty));
+    }
 }

@@ -295,6 +295,31 @@ fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() 
     wait_configmap("flux-system", &cm, "two");
     assert_plan_empty(&wd);
 
+    // Drift in git: the file edited behind Terraform's back is planned and restored.
+    let edit = clone(&fleet.http);
+    let file = edit
+        .path()
+        .join("clusters/objs/flux-objects/kustomization-flux-system-app.yaml");
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(text.contains("path: ./deploy"), "{text}");
+    std::fs::write(&file, text.replace("path: ./deploy", "path: ./edited"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    acceptance::objects::git(edit.path(), &["commit", "-qam", "edit behind terraform"]);
+    acceptance::objects::git(edit.path(), &["push", "-q", "origin", "HEAD:main"]);
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "git drift not planned:\n{}", plan.all());
+    assert!(plan.all().contains("./edited"), "{}", plan.all());
+    wd.apply().success();
+    let restored = clone(&fleet.http);
+    let text = std::fs::read_to_string(
+        restored
+            .path()
+            .join("clusters/objs/flux-objects/kustomization-flux-system-app.yaml"),
+    )
+    .unwrap_or_default();
+    assert!(text.contains("path: ./deploy"), "{text}");
+    assert_plan_empty(&wd);
+
     // Import of a git-delivered object by namespace/name@directory.
     wd.run(&["state", "rm", "flux_kustomization.app"]).success();
     wd.run(&[
@@ -336,4 +361,339 @@ fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() 
     assert_plan_empty(&wd);
 
     wd.destroy().success();
+}
+
+#[test]
+fn flux_objects_helm_release_from_served_chart_repository_installs_configmap() {
+    let _turn = acceptance::env::cluster_turn();
+    apply_flux_crds(&["source-controller.yaml", "helm-controller.yaml"]);
+    let charts = acceptance::chart_repo::ChartRepo::start("plain", "0.1.0");
+    let ns = unique("objects-helm");
+    kubectl(&["create", "namespace", &ns]);
+    let release = |value: &str| {
+        format!(
+            r#"
+resource "flux_source_helm" "charts" {{
+  name      = "charts"
+  namespace = {ns}
+  url       = {url}
+  interval  = "1m"
+}}
+
+resource "flux_helm_release" "plain" {{
+  name      = "plain"
+  namespace = {ns}
+  interval  = "1m"
+  chart = {{
+    chart   = "plain"
+    version = ">=0.1.0 <1.0.0"
+    source_ref = {{
+      kind = "HelmRepository"
+      name = flux_source_helm.charts.name
+    }}
+  }}
+  values = yamlencode({{ value = {value} }})
+}}
+"#,
+            ns = hcl(&ns),
+            url = hcl(&charts.url),
+            value = hcl(value),
+        )
+    };
+    let tf = Terraform::latest();
+    let wd = tf.workdir(
+        "objects-helm",
+        &format!("{}{}", header(None), release("first")),
+    );
+    wd.apply().success();
+    // helm-controller installed the chart: its ConfigMap exists with the value.
+    wait_configmap(&ns, "plain-plain", "first");
+    assert_eq!(
+        jsonpath(
+            "helmrelease",
+            &ns,
+            "plain",
+            "{.status.conditions[?(@.type==\"Ready\")].status}"
+        )
+        .as_deref(),
+        Some("True")
+    );
+    assert_plan_empty(&wd);
+    // A values change is an upgrade, waited for.
+    wd.write_main(&format!("{}{}", header(None), release("second")));
+    wd.apply().success();
+    wait_configmap(&ns, "plain-plain", "second");
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+    assert!(jsonpath("helmrelease", &ns, "plain", "{.metadata.name}").is_none());
+    kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}
+
+#[test]
+fn flux_objects_many_git_objects_in_parallel_lose_no_file() {
+    // No cluster: git delivery without wait only writes git.
+    const N: usize = 60;
+    let fleet = repo("objects-scale");
+    let main = format!(
+        r#"
+terraform {{
+  required_providers {{
+    flux = {{ source = "fluxcd/flux" }}
+  }}
+}}
+provider "flux" {{
+  git = {{
+    url  = {url}
+    http = {{ username = {user}, password = {password}, allow_insecure_http = true }}
+  }}
+}}
+resource "flux_kustomization" "app" {{
+  count         = {N}
+  name          = "app-${{count.index}}"
+  git_directory = "clusters/scale/apps"
+  path          = "./apps/${{count.index}}"
+  prune         = true
+  source_ref    = {{ kind = "GitRepository", name = "flux-system" }}
+}}
+"#,
+        url = hcl(&fleet.http),
+        user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
+        password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
+    );
+    let tf = Terraform::latest();
+    let wd = tf.workdir("objects-scale", &main);
+    wd.apply().success();
+    let checkout = clone(&fleet.http);
+    let dir = checkout.path().join("clusters/scale/apps");
+    let list = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
+    for i in 0..N {
+        let file = format!("kustomization-flux-system-app-{i}.yaml");
+        assert!(dir.join(&file).is_file(), "{file} is missing");
+        assert!(
+            list.contains(&format!("- {file}\n")),
+            "{file} is not listed:\n{list}"
+        );
+    }
+    // Batched: far fewer commits than objects.
+    let commits = acceptance::objects::git(checkout.path(), &["rev-list", "--count", "HEAD"]);
+    let commits: usize = commits.parse().unwrap_or(usize::MAX);
+    assert!(commits < N / 2, "{commits} commits for {N} objects");
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+    let checkout = clone(&fleet.http);
+    assert!(!checkout.path().join("clusters/scale/apps").exists());
+}
+
+#[test]
+fn flux_objects_invalid_values_fail_at_plan_naming_the_attribute() {
+    let main = format!(
+        r#"{header}
+resource "flux_kustomization" "bad" {{
+  name       = "Bad_Name"
+  interval   = "10 minutes"
+  prune      = true
+  source_ref = {{ kind = "Git", name = "x" }}
+}}
+resource "flux_image_policy" "bad" {{
+  name                 = "p"
+  delivery             = "cluster"
+  image_repository_ref = {{ name = "app" }}
+  policy = {{
+    semver       = {{ range = "1.x" }}
+    alphabetical = {{ order = "asc" }}
+  }}
+}}
+resource "flux_source_bucket" "bad" {{
+  name                 = "b"
+  delivery             = "cluster"
+  bucket_name          = "b"
+  endpoint             = "minio:9000"
+  service_account_name = "sa"
+}}
+resource "flux_receiver" "bad" {{
+  name        = "r"
+  delivery    = "cluster"
+  type        = "github"
+  secret_ref  = "token"
+  resources   = [{{ kind = "GitRepository", name = "app", namespace = "*" }}]
+}}
+resource "flux_source_git" "bad" {{
+  name        = "g"
+  delivery    = "cluster"
+  url         = "git@github.com:org/repo.git"
+  secret_data = {{ token = "t" }}
+  ref         = {{ semver = "latest" }}
+}}
+"#,
+        header = header(None)
+    );
+    let tf = Terraform::latest();
+    let text = tf.workdir("objects-invalid", &main).plan().failure().flat();
+    for expected in [
+        "\"Bad_Name\" must be an RFC 1123 subdomain",
+        "\"10 minutes\" is not a duration",
+        "\"Git\" must be one of GitRepository, OCIRepository, Bucket, ExternalArtifact",
+        "policy: exactly one of semver, alphabetical and numerical must be set",
+        "service_account_name: is not allowed with provider generic",
+        "resources[0].namespace: * requires name *",
+        "\"git@github.com:org/repo.git\" must start with one of http://, https://, ssh://",
+        "\"latest\" is not a semver range",
+        "secret_data is written to the Secret named by secret_ref",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn flux_objects_notification_and_image_kinds_deliver_to_cluster_and_git() {
+    let _turn = acceptance::env::cluster_turn();
+    apply_flux_crds(&[
+        "source-controller.yaml",
+        "notification-controller.yaml",
+        "image-reflector-controller.yaml",
+        "image-automation-controller.yaml",
+    ]);
+    let ns = unique("objects-kinds");
+    kubectl(&["create", "namespace", &ns]);
+    let fleet = repo("objects-kinds");
+    let main = format!(
+        r#"{header}
+locals {{ ns = {ns} }}
+
+resource "flux_alert_provider" "hook" {{
+  name      = "hook"
+  namespace = local.ns
+  delivery  = "cluster"
+  type      = "generic"
+  address   = "http://127.0.0.1:9/hook"
+}}
+resource "flux_alert" "all" {{
+  name          = "all"
+  namespace     = local.ns
+  delivery      = "cluster"
+  provider_ref  = flux_alert_provider.hook.name
+  event_sources = [{{ kind = "GitRepository", name = "*" }}]
+}}
+resource "flux_receiver" "hook" {{
+  name        = "hook"
+  namespace   = local.ns
+  delivery    = "cluster"
+  wait        = false
+  type        = "generic"
+  secret_ref  = "receiver-token"
+  secret_data = {{ token = "s3cr3t-token" }}
+  resources   = [{{ kind = "GitRepository", name = "*" }}]
+}}
+resource "flux_image_repository" "app" {{
+  name      = "app"
+  namespace = local.ns
+  delivery  = "cluster"
+  wait      = false
+  image     = "ghcr.io/org/app"
+}}
+resource "flux_image_policy" "app" {{
+  name                 = "app"
+  namespace            = local.ns
+  delivery             = "cluster"
+  wait                 = false
+  image_repository_ref = {{ name = flux_image_repository.app.name }}
+  policy               = {{ semver = {{ range = ">=1.0.0" }} }}
+}}
+resource "flux_image_update_automation" "fleet" {{
+  name       = "fleet"
+  namespace  = local.ns
+  delivery   = "cluster"
+  wait       = false
+  source_ref = {{ name = "fleet" }}
+  git = {{
+    commit = {{ author = {{ email = "bot@example.com" }} }}
+  }}
+}}
+resource "flux_source_oci" "manifests" {{
+  name          = "manifests"
+  namespace     = local.ns
+  git_directory = "tenants/kinds"
+  url           = "oci://registry.example.com/manifests"
+  ref           = {{ tag = "v1" }}
+}}
+resource "flux_source_bucket" "artifacts" {{
+  name          = "artifacts"
+  namespace     = local.ns
+  git_directory = "tenants/kinds"
+  bucket_name   = "artifacts"
+  endpoint      = "minio:9000"
+  secret_ref    = "bucket-keys"
+  secret_data   = {{ accesskey = "AKIA-bucket-key", secretkey = "bucket-secret-value" }}
+}}
+"#,
+        header = header(Some(&fleet.http)),
+        ns = hcl(&ns),
+    );
+    let tf = Terraform::latest();
+    let wd = tf.workdir("objects-kinds", &main);
+    wd.apply().success();
+    for (kind, name) in [
+        ("providers.notification.toolkit.fluxcd.io", "hook"),
+        ("alerts.notification.toolkit.fluxcd.io", "all"),
+        ("receivers.notification.toolkit.fluxcd.io", "hook"),
+        ("imagerepositories.image.toolkit.fluxcd.io", "app"),
+        ("imagepolicies.image.toolkit.fluxcd.io", "app"),
+        ("imageupdateautomations.image.toolkit.fluxcd.io", "fleet"),
+    ] {
+        assert!(
+            jsonpath(kind, &ns, name, "{.metadata.name}").as_deref() == Some(name),
+            "{kind} {ns}/{name} missing"
+        );
+    }
+    assert_eq!(
+        jsonpath(
+            "imagepolicies.image.toolkit.fluxcd.io",
+            &ns,
+            "app",
+            "{.spec.policy.semver.range}"
+        )
+        .as_deref(),
+        Some(">=1.0.0")
+    );
+    // Git delivery: files with the kinds' manifests, secrets only in the cluster.
+    let checkout = clone(&fleet.http);
+    let dir = checkout.path().join("tenants/kinds");
+    let oci = std::fs::read_to_string(dir.join(format!("ocirepository-{ns}-manifests.yaml")))
+        .unwrap_or_default();
+    assert!(
+        oci.contains("kind: OCIRepository")
+            && oci.contains("tag: v1")
+            && oci.contains("timeout: 60s"),
+        "{oci}"
+    );
+    let bucket = std::fs::read_to_string(dir.join(format!("bucket-{ns}-artifacts.yaml")))
+        .unwrap_or_default();
+    assert!(bucket.contains("bucketName: artifacts"), "{bucket}");
+    assert!(!bucket.contains("bucket-secret-value"), "{bucket}");
+    let keys = kubectl(&[
+        "-n",
+        &ns,
+        "get",
+        "secret",
+        "bucket-keys",
+        "-o",
+        "jsonpath={.data}",
+    ]);
+    assert!(keys.contains("\"secretkey\""), "{keys}");
+    let list = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
+    assert!(
+        list.contains(&format!("- bucket-{ns}-artifacts.yaml")),
+        "{list}"
+    );
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+    assert!(jsonpath(
+        "imagepolicies.image.toolkit.fluxcd.io",
+        &ns,
+        "app",
+        "{.metadata.name}"
+    )
+    .is_none());
+    assert!(!clone(&fleet.http).path().join("tenants/kinds").exists());
+    kubectl(&["delete", "namespace", &ns, "--wait=false"]);
 }

@@ -1,0 +1,10 @@
+resource "flux_receiver" "github" {
+  name        = "github"
+  type        = "github"
+  events      = ["push", "ping"]
+  secret_ref  = "github-webhook-token"
+  secret_data = { token = var.webhook_token }
+  resources = [
+    { kind = "GitRepository", name = "flux-system" },
+  ]
+}
