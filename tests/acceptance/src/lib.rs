@@ -1,4 +1,5 @@
 //! The acceptance-test harness: starts or reuses the test environment and drives the
 //! real Terraform CLIs against the built provider.
+pub mod bootstrap;
 pub mod env;
 pub mod terraform;
