@@ -13,7 +13,6 @@ use flux_core::cluster::{
 use flux_core::git::{
     CommitOutcome, GitError, Observation as GitObservation, RepoCache, Transaction,
 };
-use flux_core::manifests::GitRef;
 use tfplug::{Diagnostic, Diagnostics};
 use tokio::time::Instant;
 
@@ -250,7 +249,8 @@ impl Bootstrap {
             )
             .await?;
         }
-        self.clear_stale_ref().await?;
+        self.clear_stale_ref(&planned_ref_fields(&sync, &self.model.namespace))
+            .await?;
         on_cluster(
             &self.cluster,
             "Failed To Apply The Flux Sync Objects",
@@ -306,11 +306,15 @@ impl Bootstrap {
         Ok(())
     }
 
-    /// Removes the GitRepository's ref fields other than the wanted one. Server-side
-    /// apply keeps a field another manager owns (kustomize-controller applied the old
-    /// `gotk-sync.yaml`), and a `tag` left beside a new `semver` or `branch` keeps the
-    /// GitRepository on the old ref.
-    async fn clear_stale_ref(&self) -> Result<(), Diagnostic> {
+    /// Removes the GitRepository's ref fields that the applied objects do not set.
+    /// Server-side apply keeps a field another manager owns (kustomize-controller applied
+    /// the old `gotk-sync.yaml`), and a `tag` left beside a new `semver` or `branch`
+    /// keeps the GitRepository on the old ref.
+    async fn clear_stale_ref(&self, wanted: &BTreeSet<String>) -> Result<(), Diagnostic> {
+        // Nothing to compare with (no root GitRepository among the objects): leave it.
+        if wanted.is_empty() {
+            return Ok(());
+        }
         let ns = self.model.namespace.as_str();
         let object = ObjectRef::new("source.toolkit.fluxcd.io/v1", "GitRepository", Some(ns), ns);
         let live = self
@@ -318,19 +322,13 @@ impl Bootstrap {
             .find_object(&object)
             .await
             .map_err(|e| cluster_error("Failed To Read The GitRepository", &e))?;
-        let wanted = match &self.model.sync_ref {
-            Some(GitRef::Tag(_)) => "tag",
-            Some(GitRef::Semver(_)) => "semver",
-            Some(GitRef::Commit(_)) => "commit",
-            Some(GitRef::Branch(_)) | None => "branch",
-        };
         let stale: serde_json::Map<String, serde_json::Value> = live
             .as_ref()
             .and_then(|o| o.pointer("/spec/ref"))
             .and_then(serde_json::Value::as_object)
             .map(|r| {
                 r.keys()
-                    .filter(|k| k.as_str() != wanted)
+                    .filter(|k| !wanted.contains(k.as_str()))
                     .map(|k| (k.clone(), serde_json::Value::Null))
                     .collect()
             })
@@ -617,6 +615,22 @@ impl Bootstrap {
     }
 }
 
+/// The `spec.ref` fields of the root GitRepository among the objects to apply (after
+/// any kustomization patches, which may set the ref themselves).
+fn planned_ref_fields(sync: &[serde_json::Value], namespace: &str) -> BTreeSet<String> {
+    sync.iter()
+        .find(|o| {
+            o.get("kind").and_then(serde_json::Value::as_str) == Some("GitRepository")
+                && o.pointer("/metadata/name")
+                    .and_then(serde_json::Value::as_str)
+                    == Some(namespace)
+        })
+        .and_then(|o| o.pointer("/spec/ref"))
+        .and_then(serde_json::Value::as_object)
+        .map(|r| r.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// The commits of a create (components, then sync and kustomization, as the reference
 /// commits them) or of an update (one commit, removing files no longer planned).
 fn transactions(
@@ -666,5 +680,25 @@ fn transactions(
             message: "Update Flux manifests".to_string(),
             ..Transaction::default()
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn planned_ref_fields_reads_the_root_git_repository_only() {
+        let sync = vec![
+            json!({"kind": "GitRepository", "metadata": {"name": "other"}, "spec": {"ref": {"commit": "x"}}}),
+            json!({"kind": "GitRepository", "metadata": {"name": "flux-system"}, "spec": {"ref": {"semver": ">=1.0.0"}}}),
+            json!({"kind": "Kustomization", "metadata": {"name": "flux-system"}, "spec": {}}),
+        ];
+        assert_eq!(
+            planned_ref_fields(&sync, "flux-system"),
+            BTreeSet::from(["semver".to_string()])
+        );
+        assert!(planned_ref_fields(&sync[2..], "flux-system").is_empty());
     }
 }

@@ -57,7 +57,7 @@ pub fn schema() -> Schema {
             .description("Do not create the git credentials Secret; an existing Secret named `secret_name` is used."),
         Attribute::bool("drain_workloads")
             .default(false)
-            .description("On destroy, first delete what Flux deployed: the root Kustomization is suspended, every other Kustomization and every HelmRelease is deleted and their controllers prune or uninstall what they applied, then Flux is uninstalled. Defaults to `false`, the reference's behaviour (as `flux uninstall`), which orphans those workloads. An extension of the reference schema."),
+            .description("On destroy, first delete what Flux deployed: the root Kustomization is suspended, every other Kustomization and every HelmRelease is deleted and their controllers prune or uninstall what they applied, then Flux is uninstalled. Defaults to `false`, the reference's behaviour (as `flux uninstall`), which orphans those workloads. Like the other delete-only attributes, it takes effect once applied (destroy reads it from state). An extension of the reference schema."),
         Attribute::bool("embedded_manifests")
             .default(false)
             .description("Use the Flux manifests built into the provider instead of downloading the release of `version`. The provider always uses them when `version` is the embedded version, so plans work offline."),

@@ -16,6 +16,7 @@ use acceptance::terraform::Terraform;
 
 mod cluster;
 mod components;
+mod credentials;
 mod examples;
 mod kustomization;
 mod lifecycle;
