@@ -48,6 +48,19 @@ fn pages() -> Vec<Page> {
             &read(&root.join(format!("examples/data-sources/{name}/data-source.tf"))),
         ));
     }
+    // Guides are hand-written pages, published as they are.
+    let mut guides: Vec<PathBuf> = std::fs::read_dir(root.join("templates/guides"))
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    guides.sort();
+    for guide in guides {
+        if let Some(name) = guide.file_name().and_then(|n| n.to_str()) {
+            pages.push(Page {
+                path: format!("guides/{name}"),
+                text: read(&guide),
+            });
+        }
+    }
     pages
 }
 

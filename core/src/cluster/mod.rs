@@ -18,6 +18,7 @@ mod connect;
 mod error;
 mod object;
 mod observe;
+mod patch;
 mod readiness;
 mod secret;
 mod uninstall;
@@ -40,8 +41,8 @@ pub use readiness::{
     Readiness,
 };
 pub use secret::{
-    git_secret_data, image_pull_secret_data, GitCredentials, SecretData, SecretOutcome, SecretSpec,
-    SecretType,
+    find_public_key_line, git_secret_data, image_pull_secret_data, GitCredentials, SecretData,
+    SecretOutcome, SecretSpec, SecretType,
 };
 pub use uninstall::{NamespaceOutcome, UninstallOutcome, UninstallSpec};
 pub use wait::{WaitRule, WaitTarget};

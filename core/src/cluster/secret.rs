@@ -188,6 +188,21 @@ pub fn git_secret_data(credentials: &GitCredentials) -> SecretData {
     data
 }
 
+/// The authorized_keys line (`<algorithm> <base64>` and a newline, as Flux writes
+/// `identity.pub`) of an OpenSSH-format private key. The public half of an OpenSSH key
+/// file is stored unencrypted, so no passphrase is needed. `None` for other formats
+/// (PEM/PKCS#8) or an unreadable key: `identity.pub` is informational, source-controller
+/// authenticates with `identity` alone.
+pub fn find_public_key_line(private_key: &Sensitive<String>) -> Option<String> {
+    let key = ssh_key::PrivateKey::from_openssh(private_key.expose()).ok()?;
+    let line = key.public_key().to_openssh().ok()?;
+    // Without the comment, which may name a user or host.
+    let mut parts = line.split_whitespace();
+    let algorithm = parts.next()?;
+    let data = parts.next()?;
+    Some(format!("{algorithm} {data}\n"))
+}
+
 /// The image pull Secret's data: `.dockerconfigjson` with one registry entry.
 pub fn image_pull_secret_data(
     registry: &str,
@@ -332,6 +347,22 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A throw-away ed25519 key generated for this test only (comment `someone@host`).
+    const TEST_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACB2GW93cdgh8deZWHSvFdAUkEmaWQVWRQJi6T/4xfLF0AAAAJBrGJ0Vaxid\nFQAAAAtzc2gtZWQyNTUxOQAAACB2GW93cdgh8deZWHSvFdAUkEmaWQVWRQJi6T/4xfLF0A\nAAAEAAruALWWn7peU0TIDzXt9a8ijkPJNJRo6OQx/gXRc9lHYZb3dx2CHx15lYdK8V0BSQ\nSZpZBVZFAmLpP/jF8sXQAAAADHNvbWVvbmVAaG9zdAE=\n-----END OPENSSH PRIVATE KEY-----\n";
+
+    #[test]
+    fn find_public_key_line_openssh_key_gives_authorized_keys_line_without_comment() {
+        let line = find_public_key_line(&Sensitive::new(TEST_KEY.to_string()));
+        assert_eq!(
+            line.as_deref(),
+            Some("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHYZb3dx2CHx15lYdK8V0BSQSZpZBVZFAmLpP/jF8sXQ\n")
+        );
+        assert_eq!(
+            find_public_key_line(&Sensitive::new("-----BEGIN PRIVATE KEY-----\n".into())),
+            None
+        );
+    }
 
     #[test]
     fn git_secret_data_http_writes_reference_keys_and_skips_empty() {

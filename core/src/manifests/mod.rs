@@ -56,9 +56,10 @@ pub use object::ObjectRef;
 pub use overrides::apply_override;
 pub use sync::{render_sync, sync_objects, GitRef, SyncOptions, SyncSpec};
 pub use validate::{
-    validate_cluster_domain, validate_components, validate_components_extra, validate_interval,
-    validate_log_level, validate_namespace, validate_registry, validate_resource_name,
-    validate_toleration_key, validate_version, LOG_LEVELS,
+    validate_cluster_domain, validate_commit, validate_components, validate_components_extra,
+    validate_interval, validate_log_level, validate_namespace, validate_registry,
+    validate_resource_name, validate_semver_range, validate_tag, validate_toleration_key,
+    validate_version, LOG_LEVELS,
 };
 pub use yaml::{parse_documents, parse_yaml_stream, write_documents};
 

@@ -30,6 +30,16 @@ static REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*$")
 });
 
+static COMMIT: LazyLock<Regex> = LazyLock::new(|| regex(r"^([0-9a-f]{40}|[0-9a-f]{64})$"));
+/// One comparison of a semver constraint as source-controller accepts them
+/// (Masterminds/semver): an optional operator, then a version whose minor and patch may
+/// be missing or wildcards, with optional pre-release and build parts.
+static SEMVER_COMPARISON: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"^(=|!=|>|<|>=|=>|<=|=<|~|~>|\^)?\s*v?(\d+|[xX*])(\.(\d+|[xX*]))?(\.(\d+|[xX*]))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$",
+    )
+});
+
 /// The log levels the controllers accept.
 pub const LOG_LEVELS: [&str; 3] = ["info", "debug", "error"];
 
@@ -156,6 +166,82 @@ pub fn validate_toleration_key(value: &str) -> Result<(), ManifestError> {
     }
 }
 
+/// `option` (a sync tag): a name git accepts for a tag (no spaces, no `..`, none of
+/// `~^:?*[\\`, not starting with `-` or `/`, not ending with `/`, `.` or `.lock`).
+pub fn validate_tag(option: &'static str, value: &str) -> Result<(), ManifestError> {
+    let bad = value.is_empty()
+        || value.starts_with(['-', '/'])
+        || value.ends_with(['/', '.'])
+        || value.ends_with(".lock")
+        || value.contains("..")
+        || value.contains("@{")
+        || value.contains("//")
+        || value
+            .chars()
+            .any(|c| c.is_control() || c == ' ' || "~^:?*[\\".contains(c));
+    if bad {
+        Err(ManifestError::invalid(
+            option,
+            value,
+            "must be a git tag name (no spaces, '..' or any of ~^:?*[\\)",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `option` (a sync semver range): comparisons such as `>=1.0.0 <2.0.0`, `~1.2`, `1.x`,
+/// `^1.0.0`, joined by spaces or commas (and) and `||` (or), as source-controller
+/// accepts them.
+pub fn validate_semver_range(option: &'static str, value: &str) -> Result<(), ManifestError> {
+    let valid = !value.trim().is_empty()
+        && value.split("||").all(|alternative| {
+            let alternative = alternative.trim();
+            // A hyphen range: "1.2 - 1.4.5".
+            if let Some((low, high)) = alternative.split_once(" - ") {
+                return SEMVER_COMPARISON.is_match(low.trim())
+                    && SEMVER_COMPARISON.is_match(high.trim());
+            }
+            let comparisons = join_operators(alternative);
+            !comparisons.is_empty() && comparisons.iter().all(|c| SEMVER_COMPARISON.is_match(c))
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(ManifestError::invalid(
+            option,
+            value,
+            "must be a semver range such as \">=1.0.0 <2.0.0\", \"~1.2\" or \"1.x\"",
+        ))
+    }
+}
+
+/// Splits an and-group on commas and spaces, keeping an operator written apart from its
+/// version (`>= 1.0`) with it.
+fn join_operators(group: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in group.split([',', ' ']).filter(|w| !w.is_empty()) {
+        match out.last_mut() {
+            Some(last) if last.chars().all(|c| "=!<>~^".contains(c)) => last.push_str(word),
+            _ => out.push(word.to_string()),
+        }
+    }
+    out
+}
+
+/// `option` (a sync commit): a full SHA-1 (40) or SHA-256 (64) commit id in lowercase hex.
+pub fn validate_commit(option: &'static str, value: &str) -> Result<(), ManifestError> {
+    if COMMIT.is_match(value) {
+        Ok(())
+    } else {
+        Err(ManifestError::invalid(
+            option,
+            value,
+            "must be a full commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits",
+        ))
+    }
+}
+
 /// `log_level`: one of `info`, `debug`, `error`.
 pub fn validate_log_level(value: &str) -> Result<(), ManifestError> {
     if LOG_LEVELS.contains(&value) {
@@ -214,6 +300,38 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn validate_sync_refs_accept_git_and_source_controller_forms_only() {
+        for ok in ["v1.0.0", "release/2026-11", "prod"] {
+            assert!(validate_tag("sync_tag", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "v1..2", "x:y", "-v1", "v1/", "v1.lock"] {
+            assert!(validate_tag("sync_tag", bad).is_err(), "{bad}");
+        }
+        for ok in [
+            ">=1.0.0",
+            ">= 1.0.0 <2.0.0",
+            "~1.2",
+            "1.x",
+            "^1.0.0",
+            "1.2 - 1.4.5",
+            ">=1.0.0, <2 || 3.x",
+            "v1.2.3-rc.1",
+        ] {
+            assert!(validate_semver_range("sync_semver", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "latest", ">=", "1.0.0.0", ">>1", "1.0 ||"] {
+            assert!(validate_semver_range("sync_semver", bad).is_err(), "{bad}");
+        }
+        assert!(validate_commit("sync_commit", &"a".repeat(40)).is_ok());
+        assert!(validate_commit("sync_commit", &"0".repeat(64)).is_ok());
+        for bad in ["abc123", &"A".repeat(40), &"g".repeat(40)] {
+            assert!(validate_commit("sync_commit", bad).is_err(), "{bad}");
+        }
+        let err = validate_commit("sync_commit", "abc").unwrap_err();
+        assert_eq!(err.option(), Some("sync_commit"));
     }
 
     #[test]

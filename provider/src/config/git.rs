@@ -37,6 +37,14 @@ pub fn attribute(description: &str) -> Attribute {
             Attribute::string("gpg_key_id")
                 .optional()
                 .description("ID of the signing key in `gpg_key_ring` (16 hex digits, optional `0x`); the first key by default."),
+            Attribute::string("ssh_signing_key")
+                .optional()
+                .sensitive()
+                .description("OpenSSH private key that signs commits with an SSH signature (as `git config gpg.format ssh`), instead of GPG. Conflicts with `gpg_key_ring`. An extension of the reference schema."),
+            Attribute::string("ssh_signing_passphrase")
+                .optional()
+                .sensitive()
+                .description("Passphrase of `ssh_signing_key`."),
             Attribute::string("commit_message_appendix")
                 .optional()
                 .description("Text appended to every commit message after a blank line."),
@@ -141,6 +149,10 @@ pub struct GitModel {
     pub gpg_passphrase: Option<Sensitive<String>>,
     /// Key ID.
     pub gpg_key_id: Option<String>,
+    /// SSH signing key (OpenSSH format).
+    pub ssh_signing_key: Option<Sensitive<String>>,
+    /// Passphrase of the SSH signing key.
+    pub ssh_signing_passphrase: Option<Sensitive<String>>,
     /// Commit message appendix.
     pub commit_message_appendix: Option<String>,
     /// SSH auth.
@@ -200,6 +212,8 @@ impl GitModel {
             gpg_key_ring: obj.get("gpg_key_ring")?,
             gpg_passphrase: secret(obj, "gpg_passphrase")?,
             gpg_key_id: obj.get("gpg_key_id")?,
+            ssh_signing_key: secret(obj, "ssh_signing_key")?,
+            ssh_signing_passphrase: secret(obj, "ssh_signing_passphrase")?,
             commit_message_appendix: obj.get("commit_message_appendix")?,
             ssh,
             http,
@@ -296,6 +310,7 @@ pub fn validate(value: &Value, obj: &ObjectAccess<'_>, diags: &mut Diagnostics) 
             format!("The git URL scheme {other:?} is not supported; use ssh, https or http."),
         ),
     }
+    validate_ssh_signing(value, obj, diags);
     if let Some(id) = value.attr("gpg_key_id").as_str() {
         let hex = id.strip_prefix("0x").unwrap_or(id);
         if hex.len() != 16 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -305,6 +320,43 @@ pub fn validate(value: &Value, obj: &ObjectAccess<'_>, diags: &mut Diagnostics) 
                 format!("{id:?} is not a 16-digit hexadecimal key ID (an optional 0x prefix is allowed)."),
             );
         }
+    }
+}
+
+/// SSH signing: not together with GPG, and a key that parses (never echoed).
+fn validate_ssh_signing(value: &Value, obj: &ObjectAccess<'_>, diags: &mut Diagnostics) {
+    let key = value.attr("ssh_signing_key");
+    if key.is_null() {
+        return;
+    }
+    let at = obj.path_of("ssh_signing_key");
+    if !value.attr("gpg_key_ring").is_null() {
+        diags.attribute_error(
+            at.clone(),
+            "Conflicting Commit Signing",
+            "Set either git.ssh_signing_key or git.gpg_key_ring: commits get one signature.",
+        );
+    }
+    let passphrase = value.attr("ssh_signing_passphrase");
+    let (Some(text), false) = (key.as_str(), passphrase.is_unknown()) else {
+        return;
+    };
+    let signing = flux_core::git::Signing::Ssh {
+        private_key: Sensitive::new(text.to_string()),
+        passphrase: passphrase.as_str().map(|p| Sensitive::new(p.to_string())),
+    };
+    if let Err(e) = signing.validate() {
+        let at = match &e {
+            flux_core::git::GitError::Invalid { reason, .. } if reason.contains("passphrase") => {
+                obj.path_of("ssh_signing_passphrase")
+            }
+            _ => at,
+        };
+        diags.attribute_error(
+            at,
+            "Invalid SSH Signing Key",
+            format!("git.ssh_signing_key: {}.", tfplug::diag::render_chain(&e)),
+        );
     }
 }
 
@@ -338,6 +390,29 @@ mod tests {
 
     fn http(entries: Vec<(&str, Value)>) -> Value {
         Value::object(entries)
+    }
+
+    #[test]
+    fn ssh_signing_key_with_gpg_or_unreadable_is_located_at_ssh_signing_key() {
+        let errs = run(Value::object([
+            ("url", "https://127.0.0.1/r.git".into()),
+            ("http", http(vec![("bearer_token", "t".into())])),
+            ("gpg_key_ring", "/ring.asc".into()),
+            ("ssh_signing_key", "not a key".into()),
+        ]));
+        assert_eq!(
+            errs,
+            vec![
+                (
+                    "git.ssh_signing_key".into(),
+                    "Conflicting Commit Signing".into()
+                ),
+                (
+                    "git.ssh_signing_key".into(),
+                    "Invalid SSH Signing Key".into()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -166,6 +166,8 @@ mod tests {
             "kubernetes.client_key",
             "kubernetes.token",
             "git.gpg_passphrase",
+            "git.ssh_signing_key",
+            "git.ssh_signing_passphrase",
             "git.ssh.password",
             "git.ssh.private_key",
             "git.http.password",

@@ -1,5 +1,6 @@
 //! The acceptance-test harness: starts or reuses the test environment and drives the
 //! real Terraform CLIs against the built provider.
+pub mod bootstrap;
 pub mod chart_repo;
 pub mod env;
 pub mod objects;

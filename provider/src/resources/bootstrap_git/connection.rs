@@ -58,7 +58,7 @@ pub fn missing_configuration(what: &str) -> Diagnostic {
 pub fn require<T: Clone>(setting: Setting<T>, what: &str) -> Result<T, Diagnostic> {
     match setting {
         Setting::Known(v) => Ok(v),
-        Setting::Unset => Err(missing_configuration(what)),
+        Setting::Unset => Err(missing_configuration(what).at(AttributePath::attr(what))),
         Setting::Deferred => Err(Diagnostic::error(
             "Connection Settings Not Known",
             format!("The `{what}` settings depend on values that are not known yet."),
@@ -113,6 +113,8 @@ pub struct GitTarget {
     pub gpg_key_id: Option<String>,
     /// GPG passphrase.
     pub gpg_passphrase: Option<Sensitive<String>>,
+    /// SSH signing key and its passphrase.
+    pub ssh_signing: Option<(Sensitive<String>, Option<Sensitive<String>>)>,
 }
 
 impl GitTarget {
@@ -184,6 +186,10 @@ impl GitTarget {
             gpg_key_ring: model.gpg_key_ring.clone(),
             gpg_key_id: model.gpg_key_id.clone(),
             gpg_passphrase: model.gpg_passphrase.clone(),
+            ssh_signing: model
+                .ssh_signing_key
+                .clone()
+                .map(|key| (key, model.ssh_signing_passphrase.clone())),
         })
     }
 
@@ -215,6 +221,12 @@ impl GitTarget {
 
     /// The commit signature, reading the key ring file. Blocking.
     pub fn signing(&self) -> Result<Option<Signing>, Diagnostic> {
+        if let Some((private_key, passphrase)) = &self.ssh_signing {
+            return Ok(Some(Signing::Ssh {
+                private_key: private_key.clone(),
+                passphrase: passphrase.clone(),
+            }));
+        }
         let Some(path) = &self.gpg_key_ring else {
             return Ok(None);
         };
@@ -235,9 +247,8 @@ impl GitTarget {
         match &self.remote.auth {
             Auth::Ssh(ssh) => GitCredentials::Ssh {
                 identity: ssh.private_key.clone(),
-                // Deriving the public key needs an SSH key parser core does not have;
-                // source-controller does not read this key.
-                identity_pub: String::new(),
+                identity_pub: flux_core::cluster::find_public_key_line(&ssh.private_key)
+                    .unwrap_or_default(),
                 known_hosts: match &ssh.host_keys {
                     HostKeyPolicy::KnownHosts(k) => k.as_text().to_string(),
                     HostKeyPolicy::AcceptAny => String::new(),

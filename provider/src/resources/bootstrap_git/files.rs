@@ -123,6 +123,9 @@ pub fn locate(e: &ManifestError) -> Diagnostic {
     match e.option() {
         Some("url") => d.at(AttributePath::attr("git").at_attr("url")),
         Some("branch") => d.at(AttributePath::attr("git").at_attr("branch")),
+        Some("tag") => d.at(AttributePath::attr("sync_tag")),
+        Some("semver") => d.at(AttributePath::attr("sync_semver")),
+        Some("commit") => d.at(AttributePath::attr("sync_commit")),
         Some(o) => d.at(AttributePath::attr(o)),
         None => d,
     }

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use flux_core::manifests::{
-    validate_cluster_domain, validate_components, validate_components_extra, validate_interval,
-    validate_log_level, validate_namespace, validate_registry, validate_resource_name,
-    validate_toleration_key, validate_version, GitRef, GoDuration, InstallOptions, ManifestError,
-    Override, SyncOptions,
+    validate_cluster_domain, validate_commit, validate_components, validate_components_extra,
+    validate_interval, validate_log_level, validate_namespace, validate_registry,
+    validate_resource_name, validate_semver_range, validate_tag, validate_toleration_key,
+    validate_version, GitRef, GoDuration, InstallOptions, ManifestError, Override, SyncOptions,
 };
 use flux_core::Sensitive;
 use tfplug::{AttributePath, Diagnostic, Diagnostics, ObjectAccess, Value};
@@ -64,6 +64,8 @@ pub struct BootstrapModel {
     pub delete_git_manifests: bool,
     /// `disable_secret_creation`.
     pub disable_secret_creation: bool,
+    /// `drain_workloads`.
+    pub drain_workloads: bool,
     /// `embedded_manifests`.
     pub embedded_manifests: bool,
     /// `image_pull_secret`.
@@ -94,6 +96,9 @@ pub struct BootstrapModel {
     pub timeouts: Timeouts,
     /// `toleration_keys`.
     pub toleration_keys: Vec<String>,
+    /// `sync_tag`, `sync_semver` or `sync_commit`: the GitRepository's ref when it is
+    /// not the branch.
+    pub sync_ref: Option<GitRef>,
     /// `version`.
     pub version: String,
     /// `watch_all_namespaces`.
@@ -131,6 +136,7 @@ impl BootstrapModel {
             disable_secret_creation: o
                 .get::<Option<bool>>("disable_secret_creation")?
                 .unwrap_or(false),
+            drain_workloads: o.get::<Option<bool>>("drain_workloads")?.unwrap_or(false),
             embedded_manifests: o
                 .get::<Option<bool>>("embedded_manifests")?
                 .unwrap_or(false),
@@ -152,6 +158,7 @@ impl BootstrapModel {
             secret_name: or_default(o.get("secret_name")?, DEFAULT_SECRET_NAME),
             timeouts: read_timeouts(&o.object("timeouts"))?,
             toleration_keys: strings("toleration_keys")?,
+            sync_ref: read_sync_ref(&o)?,
             version: or_default(o.get("version")?, flux_core::manifests::EMBEDDED_VERSION),
             watch_all_namespaces: o
                 .get::<Option<bool>>("watch_all_namespaces")?
@@ -203,7 +210,11 @@ impl BootstrapModel {
             namespace: self.namespace.clone(),
             url: url.to_string(),
             interval: self.interval.clone(),
-            git_ref: Some(GitRef::Branch(branch.to_string())),
+            git_ref: Some(
+                self.sync_ref
+                    .clone()
+                    .unwrap_or_else(|| GitRef::Branch(branch.to_string())),
+            ),
             secret_name: self.secret_name.clone(),
             path: self.normalized_path().unwrap_or_default(),
             recurse_submodules: self.recurse_submodules,
@@ -224,6 +235,17 @@ impl BootstrapModel {
         let (user, password) = creds.expose().split_once(':')?;
         Some((user.to_string(), Sensitive::new(password.to_string())))
     }
+}
+
+/// The attributes that set a sync ref other than the branch, with their ref kind.
+pub const SYNC_REF_ATTRIBUTES: [&str; 3] = ["sync_tag", "sync_semver", "sync_commit"];
+
+fn read_sync_ref(o: &ObjectAccess<'_>) -> Result<Option<GitRef>, Diagnostic> {
+    let tag = o.get::<Option<String>>("sync_tag")?.map(GitRef::Tag);
+    let semver = o.get::<Option<String>>("sync_semver")?.map(GitRef::Semver);
+    let commit = o.get::<Option<String>>("sync_commit")?.map(GitRef::Commit);
+    // Validation rejects more than one; the first wins should it be skipped.
+    Ok(tag.or(semver).or(commit))
 }
 
 fn read_timeouts(o: &ObjectAccess<'_>) -> Result<Timeouts, Diagnostic> {
@@ -351,6 +373,7 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
         }
     }
     validate_registry_credentials(config, diags);
+    validate_sync_ref(config, diags);
     if let Some(text) = text("kustomization_override") {
         if let Err(e) = Override::parse(&text) {
             diags.attribute_error(
@@ -380,6 +403,37 @@ fn report(diags: &mut Diagnostics, errors: Vec<ManifestError>, fallback: &str) {
             "Invalid Attribute Value",
             format!("{attr}: {e}."),
         );
+    }
+}
+
+/// A core validation function of one sync ref attribute.
+type RefCheck = fn(&'static str, &str) -> Result<(), ManifestError>;
+
+/// At most one of `sync_tag`, `sync_semver`, `sync_commit`, each well-formed.
+fn validate_sync_ref(config: &Value, diags: &mut Diagnostics) {
+    let set: Vec<&str> = SYNC_REF_ATTRIBUTES
+        .into_iter()
+        .filter(|a| !config.attr(a).is_null())
+        .collect();
+    for extra in set.iter().skip(1) {
+        diags.attribute_error(
+            AttributePath::attr(*extra),
+            "Conflicting Sync Refs",
+            format!(
+                "{extra} conflicts with {}: the GitRepository follows one ref (tag, semver range or commit), or the branch when none is set.",
+                set[0]
+            ),
+        );
+    }
+    let checks: [(&'static str, RefCheck); 3] = [
+        ("sync_tag", validate_tag),
+        ("sync_semver", validate_semver_range),
+        ("sync_commit", validate_commit),
+    ];
+    for (name, check) in checks {
+        if let Some(value) = config.attr(name).as_str() {
+            report(diags, check(name, value).err().into_iter().collect(), name);
+        }
     }
 }
 
@@ -422,6 +476,37 @@ mod tests {
 
     fn strings(items: &[&str]) -> Value {
         Value::set(items.iter().map(|s| Value::from(*s)))
+    }
+
+    #[test]
+    fn validate_config_sync_refs_conflict_and_bad_values_are_located() {
+        assert_eq!(
+            errors_at(Value::object([
+                ("sync_tag", "v1.0.0".into()),
+                ("sync_commit", "abc".into()),
+            ])),
+            vec!["sync_commit".to_string(), "sync_commit".to_string()]
+        );
+        assert_eq!(
+            errors_at(Value::object([("sync_semver", "latest".into())])),
+            vec!["sync_semver".to_string()]
+        );
+        assert!(errors_at(Value::object([("sync_semver", ">=1.0.0 <2.0.0".into())])).is_empty());
+    }
+
+    #[test]
+    fn sync_options_follow_the_sync_ref_else_the_branch() {
+        let model =
+            BootstrapModel::from_value(&Value::object([("sync_tag", "v1".into())])).unwrap();
+        assert_eq!(
+            model.sync_options("https://h/r.git", "main").git_ref,
+            Some(GitRef::Tag("v1".into()))
+        );
+        let model = BootstrapModel::from_value(&Value::object([("path", Value::Null)])).unwrap();
+        assert_eq!(
+            model.sync_options("https://h/r.git", "main").git_ref,
+            Some(GitRef::Branch("main".into()))
+        );
     }
 
     #[test]

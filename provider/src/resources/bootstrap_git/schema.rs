@@ -55,6 +55,9 @@ pub fn schema() -> Schema {
         Attribute::bool("disable_secret_creation")
             .optional()
             .description("Do not create the git credentials Secret; an existing Secret named `secret_name` is used."),
+        Attribute::bool("drain_workloads")
+            .default(false)
+            .description("On destroy, first delete what Flux deployed: the root Kustomization is suspended, every other Kustomization and every HelmRelease is deleted and their controllers prune or uninstall what they applied, then Flux is uninstalled. Defaults to `false`, the reference's behaviour (as `flux uninstall`), which orphans those workloads. Like the other delete-only attributes, it takes effect once applied (destroy reads it from state). An extension of the reference schema."),
         Attribute::bool("embedded_manifests")
             .default(false)
             .description("Use the Flux manifests built into the provider instead of downloading the release of `version`. The provider always uses them when `version` is the embedded version, so plans work offline."),
@@ -104,6 +107,15 @@ pub fn schema() -> Schema {
             .default(DEFAULT_SECRET_NAME)
             .modify(PlanModifier::RequiresReplace)
             .description("Name of the git credentials Secret (RFC 1123 subdomain). Changing it replaces the resource. Defaults to `flux-system`."),
+        Attribute::string("sync_commit")
+            .optional()
+            .description("Make the root GitRepository follow this commit (full SHA-1 or SHA-256 id) instead of the branch. The manifests are still committed to the branch; the bootstrap waits for the GitRepository and Kustomization to be ready rather than for the pushed commit. Conflicts with `sync_tag` and `sync_semver`. An extension of the reference schema."),
+        Attribute::string("sync_semver")
+            .optional()
+            .description("Make the root GitRepository follow the newest tag in this semver range (e.g. `>=1.0.0 <2.0.0`) instead of the branch. Tag a commit that holds the sync manifests with this ref: the root Kustomization applies `gotk-sync.yaml` from the tag. Conflicts with `sync_tag` and `sync_commit`. An extension of the reference schema."),
+        Attribute::string("sync_tag")
+            .optional()
+            .description("Make the root GitRepository follow this tag instead of the branch. Tag a commit that holds the sync manifests with this ref: the root Kustomization applies `gotk-sync.yaml` from the tag. Conflicts with `sync_semver` and `sync_commit`. An extension of the reference schema."),
         inputs_only(Attribute::single_nested(
             "timeouts",
             vec![

@@ -6,165 +6,25 @@
 //! Flux's CRDs cluster-wide, so these tests take turns (`serial`).
 #![cfg(test)]
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::MutexGuard;
 
-use acceptance::env::{Environment, RepoUrls};
-use acceptance::terraform::{Terraform, Workdir};
+use acceptance::bootstrap::{
+    assert_plan_empty, clone, commit_subjects, git, hcl, kubectl, provider_http, read_var_file,
+    repo, required_providers, resource, var, DestroyOnPanic,
+};
+use acceptance::terraform::Terraform;
 
-fn env() -> &'static Environment {
-    Environment::shared().unwrap_or_else(|e| panic!("test environment: {e}"))
-}
+mod cluster;
+mod components;
+mod credentials;
+mod examples;
+mod kustomization;
+mod lifecycle;
+mod refs;
+mod signing;
 
 fn serial() -> MutexGuard<'static, ()> {
     acceptance::env::cluster_turn()
-}
-
-fn var(name: &str) -> String {
-    env()
-        .get_var(name)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .to_string()
-}
-
-/// A new repository; the name gets a per-run suffix since repositories outlive runs.
-fn repo(name: &str, empty: bool) -> RepoUrls {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let name = format!("{name}-{}-{nanos}", std::process::id());
-    env()
-        .create_repo(&name, empty)
-        .unwrap_or_else(|e| panic!("create repo {name}: {e}"))
-}
-
-fn hcl(text: &str) -> String {
-    format!("{text:?}")
-}
-
-/// The provider block over HTTP basic auth (plain http, so allow_insecure_http).
-fn provider_http(url: &str) -> String {
-    format!(
-        r#"
-terraform {{
-  required_providers {{
-    flux = {{ source = "fluxcd/flux" }}
-  }}
-}}
-provider "flux" {{
-  kubernetes = {{ config_path = {kubeconfig} }}
-  git = {{
-    url  = {url}
-    http = {{
-      username            = {user}
-      password            = {password}
-      allow_insecure_http = true
-    }}
-  }}
-}}
-"#,
-        kubeconfig = hcl(&var("KUBECONFIG")),
-        url = hcl(url),
-        user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
-        password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
-    )
-}
-
-/// The repository URL with the basic-auth credentials, for the git CLI.
-fn authed(url: &str) -> String {
-    url.replacen(
-        "http://",
-        &format!(
-            "http://{}:{}@",
-            var("FLUX_TEST_GIT_USERNAME"),
-            var("FLUX_TEST_GIT_PASSWORD")
-        ),
-        1,
-    )
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .unwrap_or_else(|e| panic!("git {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A fresh clone of `url` (http, with credentials).
-fn clone(url: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    git(
-        dir.path(),
-        &[
-            "clone",
-            "-q",
-            &authed(url),
-            dir.path().to_str().unwrap_or("."),
-        ],
-    );
-    dir
-}
-
-fn commit_subjects(url: &str) -> Vec<String> {
-    let dir = clone(url);
-    git(dir.path(), &["log", "--format=%s"])
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-fn kubectl(args: &[&str]) -> String {
-    let out = Command::new("kubectl")
-        .args(args)
-        .env("KUBECONFIG", var("KUBECONFIG"))
-        .output()
-        .unwrap_or_else(|e| panic!("kubectl {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "kubectl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn assert_plan_empty(wd: &Workdir) {
-    let plan = wd.plan_detailed();
-    assert_eq!(plan.code, 0, "second plan is not empty:\n{}", plan.all());
-}
-
-/// A resource block; under Terraform 1.0.3 every single nested attribute is set
-/// (`timeouts`, and `kubernetes` / `git` when `body` has none), since 1.0.3 crashes
-/// when one is omitted.
-fn resource(tf: &Terraform, body: &str) -> String {
-    let mut legacy = String::new();
-    if tf.is_legacy() {
-        legacy.push_str("  timeouts = { create = \"5m\", delete = \"3m\" }\n");
-        if !body.contains("kubernetes =") {
-            legacy.push_str(&format!(
-                "  kubernetes = {{ config_path = {} }}\n",
-                hcl(&var("KUBECONFIG"))
-            ));
-        }
-        if !body.contains("git ") {
-            legacy.push_str(
-                "  git = { url = \"http://127.0.0.1:1/none.git\", http = { allow_insecure_http = true } }\n",
-            );
-        }
-    }
-    format!("resource \"flux_bootstrap_git\" \"this\" {{\n{body}\n{legacy}}}\n")
 }
 
 #[test]
@@ -182,6 +42,7 @@ fn bootstrap_git_http_create_plan_destroy_matches_reference_commits() {
         )
     );
     let wd = tf.workdir("bootstrap-http", &main);
+    let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
     assert_plan_empty(&wd);
     let subjects = commit_subjects(&urls.http);
@@ -239,6 +100,7 @@ fn bootstrap_git_drift_in_git_and_cluster_is_planned_readably_and_repaired() {
         )
     );
     let wd = tf.workdir("bootstrap-drift", &main);
+    let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
     // A file deleted in git, the root GitRepository deleted in the cluster, and the
     // credentials Secret changed behind Terraform's back.
@@ -362,27 +224,22 @@ fn bootstrap_git_empty_repository_with_terraform_1_0_3_bootstraps() {
         .replace("PASSWORD", &var("FLUX_TEST_GIT_PASSWORD"))
     );
     let wd = tf.workdir("bootstrap-empty", &main);
+    let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
     assert_plan_empty(&wd);
     wd.destroy().success();
 }
 
+/// SSH with a pinned known_hosts (TPF #547); the Secret has `identity.pub` as Flux
+/// writes it; a rotated key (here one with a passphrase) reaches the Secret (TPF #596).
 #[test]
-fn bootstrap_git_ssh_with_pinned_known_hosts_bootstraps() {
+fn bootstrap_git_ssh_with_pinned_known_hosts_bootstraps_and_rotates_the_key() {
     let _turn = serial();
     let tf = Terraform::latest();
     let urls = repo("bootstrap-ssh", false);
-    let read = |name: &str| {
-        std::fs::read_to_string(var(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
-    };
-    let main = format!(
-        r#"
-terraform {{
-  required_providers {{
-    flux = {{ source = "fluxcd/flux" }}
-  }}
-}}
-provider "flux" {{
+    let main = |key_var: &str, passphrase: Option<String>| {
+        format!(
+            r#"{required}provider "flux" {{
   kubernetes = {{ config_path = {kubeconfig} }}
   git = {{
     url = {url}
@@ -390,36 +247,83 @@ provider "flux" {{
       username    = {user}
       private_key = {key}
       known_hosts = {known_hosts}
+      password    = {password}
     }}
   }}
 }}
 {resource}"#,
-        kubeconfig = hcl(&var("KUBECONFIG")),
-        url = hcl(&urls.ssh),
-        user = hcl(&var("FLUX_TEST_SSH_USERNAME")),
-        key = hcl(&read("FLUX_TEST_SSH_KEY_FILE")),
-        known_hosts = hcl(&read("FLUX_TEST_SSH_KNOWN_HOSTS_FILE")),
-        resource = resource(
-            &tf,
-            r#"  path       = "clusters/ssh"
+            required = required_providers(),
+            kubeconfig = hcl(&var("KUBECONFIG")),
+            url = hcl(&urls.ssh),
+            user = hcl(&var("FLUX_TEST_SSH_USERNAME")),
+            key = hcl(&read_var_file(key_var)),
+            known_hosts = hcl(&read_var_file("FLUX_TEST_SSH_KNOWN_HOSTS_FILE")),
+            password = passphrase.as_deref().map_or("null".to_string(), hcl),
+            resource = resource(
+                &tf,
+                r#"  path       = "clusters/ssh"
   components = ["source-controller", "kustomize-controller"]"#
-        ),
-    );
-    let wd = tf.workdir("bootstrap-ssh", &main);
+            ),
+        )
+    };
+    let secret_value = |key: &str| {
+        kubectl(&[
+            "-n",
+            "flux-system",
+            "get",
+            "secret",
+            "flux-system",
+            "-o",
+            &format!(
+                "go-template={{{{with index .data \"{key}\"}}}}{{{{base64decode .}}}}{{{{end}}}}"
+            ),
+        ])
+    };
+    let public_key = |key_var: &str| {
+        let text = std::fs::read_to_string(format!("{}.pub", var(key_var))).unwrap();
+        let mut parts = text.split_whitespace();
+        format!("{} {}\n", parts.next().unwrap(), parts.next().unwrap())
+    };
+    let wd = tf.workdir("bootstrap-ssh", &main("FLUX_TEST_SSH_KEY_FILE", None));
+    let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
     assert_plan_empty(&wd);
-    let keys = kubectl(&[
-        "-n",
-        "flux-system",
-        "get",
-        "secret",
-        "flux-system",
-        "-o",
-        "jsonpath={.data}",
-    ]);
+    assert_eq!(
+        secret_value("identity"),
+        read_var_file("FLUX_TEST_SSH_KEY_FILE")
+    );
+    assert_eq!(
+        secret_value("identity.pub"),
+        public_key("FLUX_TEST_SSH_KEY_FILE")
+    );
+    assert!(!secret_value("known_hosts").is_empty());
+    assert_eq!(secret_value("password"), "");
+
+    // Rotation: another key (with a passphrase) in the provider's settings only.
+    wd.write_main(&main(
+        "FLUX_TEST_SSH_KEY_WITH_PASSPHRASE_FILE",
+        Some(var("FLUX_TEST_SSH_KEY_PASSPHRASE")),
+    ));
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "rotation not planned:\n{}", plan.all());
     assert!(
-        keys.contains("\"identity\"") && keys.contains("\"known_hosts\""),
-        "{keys}"
+        plan.all().contains("holds other credentials"),
+        "{}",
+        plan.all()
+    );
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert_eq!(
+        secret_value("identity"),
+        read_var_file("FLUX_TEST_SSH_KEY_WITH_PASSPHRASE_FILE")
+    );
+    assert_eq!(
+        secret_value("identity.pub"),
+        public_key("FLUX_TEST_SSH_KEY_WITH_PASSPHRASE_FILE")
+    );
+    assert_eq!(
+        secret_value("password"),
+        var("FLUX_TEST_SSH_KEY_PASSPHRASE")
     );
     wd.destroy().success();
 }

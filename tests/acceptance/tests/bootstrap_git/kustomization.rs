@@ -1,0 +1,121 @@
+//! `kustomization_override` and the `kustomization.yaml` users edit in git.
+
+use acceptance::bootstrap::{
+    assert_plan_empty, clone, commit_subjects, git, kubectl, provider_http, push_files, repo,
+    resource, DestroyOnPanic,
+};
+use acceptance::terraform::Terraform;
+
+use super::serial;
+
+const DIR: &str = "clusters/custom/flux-system";
+
+fn override_with(concurrent: u32) -> String {
+    format!(
+        r#"apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- gotk-components.yaml
+- gotk-sync.yaml
+patches:
+- patch: |
+    - op: add
+      path: /spec/template/spec/containers/0/args/-
+      value: --concurrent={concurrent}
+  target:
+    kind: Deployment
+    name: kustomize-controller
+"#
+    )
+}
+
+fn kustomize_controller_args() -> String {
+    kubectl(&[
+        "-n",
+        "flux-system",
+        "get",
+        "deployment",
+        "kustomize-controller",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].args}",
+    ])
+}
+
+/// Every blob of every commit under the managed directory, with its size.
+fn empty_files_in_history(url: &str) -> Vec<String> {
+    let checkout = clone(url);
+    let mut empty = Vec::new();
+    for commit in git(checkout.path(), &["rev-list", "HEAD"]).lines() {
+        for line in git(checkout.path(), &["ls-tree", "-r", "-l", commit, "--", DIR]).lines() {
+            // "<mode> blob <id> <size>\t<path>"
+            let (meta, path) = line.split_once('\t').unwrap_or((line, ""));
+            if meta.split_whitespace().nth(3) == Some("0") {
+                empty.push(format!("{commit}:{path}"));
+            }
+        }
+    }
+    empty
+}
+
+/// The reference's customization case: the override's patch reaches the cluster and
+/// nothing empty is ever committed (TPF #740). Once the override is unset, the file
+/// stays as it is in git, and a user's edit to it is kept and applied (flux2 #5686).
+#[test]
+fn bootstrap_git_kustomization_override_patches_and_user_edits_are_kept() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-custom", false);
+    let config = |extra: &str| {
+        format!(
+            "{}{}",
+            provider_http(&urls.http),
+            resource(
+                &tf,
+                &format!(
+                    "  path       = \"clusters/custom\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n{extra}"
+                )
+            )
+        )
+    };
+    let wd = tf.workdir(
+        "bootstrap-custom",
+        &config(&format!(
+            "  kustomization_override = {:?}",
+            override_with(7)
+        )),
+    );
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert!(kustomize_controller_args().contains("--concurrent=7"));
+    assert_eq!(empty_files_in_history(&urls.http), Vec::<String>::new());
+    let subjects = commit_subjects(&urls.http);
+    assert!(
+        !subjects.iter().any(|s| s.contains("Init Flux")),
+        "{subjects:?}"
+    );
+
+    // Unset: the override stays in git as the kustomization.yaml, unchanged.
+    wd.write_main(&config(""));
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    let kustomization_path = format!("{DIR}/kustomization.yaml");
+    let in_git =
+        || std::fs::read_to_string(clone(&urls.http).path().join(&kustomization_path)).unwrap();
+    assert_eq!(in_git(), override_with(7));
+
+    // A user edits it in git: the plan stays empty, and the next update keeps and
+    // applies the edit.
+    push_files(
+        &urls.http,
+        "tune kustomize-controller",
+        &[(&kustomization_path, &override_with(8))],
+    );
+    assert_plan_empty(&wd);
+    wd.write_main(&config("  interval = \"2m0s\""));
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert_eq!(in_git(), override_with(8));
+    assert!(kustomize_controller_args().contains("--concurrent=8"));
+    wd.destroy().success();
+}
