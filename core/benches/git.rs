@@ -201,57 +201,11 @@ fn bench_transport(label: &str, remote: &Remote, cli: &str, env: &[(&str, String
         Some(first_cli),
     );
 
-    // Warm re-read of the tip.
-    let dir = tempfile::tempdir().unwrap();
-    let cache = RepoCache::new(dir.path()).unwrap();
-    let warm = time(30, |_| {
-        cache.read_files(remote, &[COMPONENTS]).unwrap();
-    });
-    let cli_dir = tempfile::tempdir().unwrap();
-    let bare = cli_dir.path().join("r.git");
-    let bare = bare.to_str().unwrap();
-    git(
-        None,
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            "--depth",
-            "1",
-            "--single-branch",
-            "-b",
-            "main",
-            cli,
-            bare,
-        ],
-        env,
-    );
-    let warm_cli = time(30, |_| {
-        git(
-            None,
-            &[
-                "--git-dir",
-                bare,
-                "fetch",
-                "-q",
-                "origin",
-                "+refs/heads/main:refs/heads/main",
-            ],
-            env,
-        );
-        git(
-            None,
-            &["--git-dir", bare, "show", &format!("main:{COMPONENTS}")],
-            env,
-        );
-    });
-    report(
-        &format!("{label}: warm re-read of the tip"),
-        warm,
-        Some(warm_cli),
-    );
+    bench_warm(label, remote, cli, env);
 
     // One transaction: fetch, write one file, commit, push.
+    let dir = tempfile::tempdir().unwrap();
+    let cache = RepoCache::new(dir.path()).unwrap();
     let mut n = 0u64;
     let tx_time = time(15, |_| {
         n += 1;
@@ -307,6 +261,150 @@ fn bench_transport(label: &str, remote: &Remote, cli: &str, env: &[(&str, String
     );
 }
 
+/// What the test sshd does for every exec, replayed without ssh: the account's
+/// login shell runs the forced command of authorized_keys in sshd's clean
+/// environment (SSH_CLIENT set, no SHLVL: bash then reads ~/.bashrc), which starts
+/// git-upload-pack; that advertises its refs and exits on a flush-pkt. No client
+/// can go below this per ssh request to this server; the git CLI pays it too.
+/// `home` replaces the account's home directory (and so its ~/.bashrc).
+fn ssh_server_exec_floor(server: &GitServer, repo: &str, home: Option<&Path>) -> Duration {
+    let keys = std::fs::read_to_string(server.state.join("authorized_keys")).unwrap();
+    let forced = keys
+        .lines()
+        .find_map(|l| l.strip_prefix("command=\""))
+        .and_then(|rest| rest.split_once('"'))
+        .map(|(command, _)| command.to_string())
+        .unwrap();
+    let user = server.var("FLUX_TEST_SSH_USERNAME");
+    let passwd = Command::new("getent")
+        .args(["passwd", user])
+        .output()
+        .unwrap();
+    let passwd = String::from_utf8_lossy(&passwd.stdout).trim().to_string();
+    let fields: Vec<&str> = passwd.split(':').collect();
+    let (passwd_home, shell) = (fields[5], fields[6]);
+    let home = home.map_or_else(|| passwd_home.to_string(), |h| h.display().to_string());
+    time(30, |_| {
+        use std::io::Write;
+        let mut child = Command::new(shell)
+            .arg("-c")
+            .arg(&forced)
+            .env_clear()
+            .env("HOME", &home)
+            .env("USER", user)
+            .env("LOGNAME", user)
+            .env("SHELL", shell)
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
+            .env("SSH_CLIENT", "127.0.0.1 40000 22")
+            .env(
+                "SSH_ORIGINAL_COMMAND",
+                format!("git-upload-pack '/{repo}.git'"),
+            )
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"0000").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success() && out.stdout.ends_with(b"0000"));
+    })
+}
+
+/// Points the test sshd's sessions at an empty home directory (`SetEnv HOME`), so
+/// the login shell has no ~/.bashrc to run, as on a git host, and drops the open
+/// connections (their sshd processes keep the old configuration). Returns that
+/// home directory.
+fn lean_login_shell(server: &GitServer) -> std::path::PathBuf {
+    let home = server.state.join("lean-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let config = server.state.join("sshd_config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("SetEnv HOME={}\n", home.display()));
+    std::fs::write(&config, text).unwrap();
+    let log = server.state.join("sshd.log");
+    let listening = || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .matches("Server listening")
+            .count()
+    };
+    let before = listening();
+    let master = std::fs::read_to_string(server.state.join("sshd.pgid")).unwrap();
+    let master = master.trim();
+    let children = Command::new("pgrep").args(["-P", master]).output().unwrap();
+    assert!(Command::new("kill")
+        .args(["-HUP", master])
+        .status()
+        .unwrap()
+        .success());
+    for pid in String::from_utf8_lossy(&children.stdout).split_whitespace() {
+        let _ = Command::new("kill").args(["-TERM", pid]).status();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while listening() == before {
+        assert!(Instant::now() < deadline, "sshd did not restart");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    home
+}
+
+/// Warm re-read of the tip: a filled cache reads again, vs `git fetch` + `git show`
+/// on a filled bare clone.
+fn bench_warm(label: &str, remote: &Remote, cli: &str, env: &[(&str, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = RepoCache::new(dir.path()).unwrap();
+    let warm = time(30, |_| {
+        cache.read_files(remote, &[COMPONENTS]).unwrap();
+    });
+    let cli_dir = tempfile::tempdir().unwrap();
+    let bare = cli_dir.path().join("r.git");
+    let bare = bare.to_str().unwrap();
+    git(
+        None,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            "--depth",
+            "1",
+            "--single-branch",
+            "-b",
+            "main",
+            cli,
+            bare,
+        ],
+        env,
+    );
+    let warm_cli = time(30, |_| {
+        git(
+            None,
+            &[
+                "--git-dir",
+                bare,
+                "fetch",
+                "-q",
+                "origin",
+                "+refs/heads/main:refs/heads/main",
+            ],
+            env,
+        );
+        git(
+            None,
+            &["--git-dir", bare, "show", &format!("main:{COMPONENTS}")],
+            env,
+        );
+    });
+    report(
+        &format!("{label}: warm re-read of the tip"),
+        warm,
+        Some(warm_cli),
+    );
+}
+
 fn bench_writers(label: &str, remote: &Remote, shared_cache: bool) {
     let dir = tempfile::tempdir().unwrap();
     let shared = RepoCache::new(dir.path()).unwrap();
@@ -352,6 +450,11 @@ fn main() {
     });
     bench_transport("http", &http, &cli_url(&server, &http_url), &[]);
     bench_transport("ssh", &ssh, &ssh_url, &ssh_env(&server));
+    report(
+        "ssh: server cost per exec (login shell + ~/.bashrc, forced command)",
+        ssh_server_exec_floor(&server, "bench", None),
+        None,
+    );
 
     server.new_repo("writers-http", false);
     let writers = server.http_remote(&format!(
@@ -383,4 +486,13 @@ fn main() {
         &writers,
         true,
     );
+    // Last, as it changes the server: the same warm re-read against an sshd whose
+    // login shell has no ~/.bashrc to run.
+    let home = lean_login_shell(&server);
+    report(
+        "ssh, no ~/.bashrc: server cost per exec",
+        ssh_server_exec_floor(&server, "bench", Some(&home)),
+        None,
+    );
+    bench_warm("ssh, no ~/.bashrc", &ssh, &ssh_url, &ssh_env(&server));
 }

@@ -22,6 +22,10 @@
 //!   host key checked against a known_hosts text. [`scan_host_key`] is the only
 //!   trust-on-first-use path and runs only when called. Each kind of credential is
 //!   offered once per operation, so a wrong secret fails at once.
+//! - A warm read over ssh first asks the server for the branch tip on a pooled,
+//!   authenticated libssh2 session (one login per host, user and key, closed
+//!   after 30 s idle; the host key is checked on every reuse) and fetches with
+//!   libgit2 only when the tip moved: libgit2 logs in anew for every operation.
 //! - Every input is validated before any IO, with errors naming the field
 //!   ([`GitError::Invalid`]); secrets never reach logs or error messages.
 //!
