@@ -162,7 +162,9 @@ pub async fn wait_ready(
 /// Ready=False reasons that say the object waits for another one (its source's
 /// first artifact, a dependency): the controller retries by itself, so a wait goes
 /// on instead of failing (objects created together are reconciled in any order).
-const WAITING_REASONS: [&str; 2] = ["ArtifactFailed", "DependencyNotReady"];
+/// `SourceNotReady` is helm-controller's while the HelmChart it made has no artifact
+/// yet; it retries once the chart is ready.
+const WAITING_REASONS: [&str; 3] = ["ArtifactFailed", "DependencyNotReady", "SourceNotReady"];
 
 fn waits_on_another_object(live: &Value) -> bool {
     live.pointer("/status/conditions")
@@ -312,6 +314,9 @@ mod tests {
         let missing = json!({"status": {"conditions": [{"type": "Ready", "status": "False",
             "reason": "ArtifactFailed", "message": "Source artifact not found, retrying in 30s"}]}});
         assert!(waits_on_another_object(&missing));
+        let chart_pending = json!({"status": {"conditions": [{"type": "Ready", "status": "False",
+            "reason": "SourceNotReady", "message": "HelmChart 'ns/ns-app' is not ready: latest generation of object has not been reconciled"}]}});
+        assert!(waits_on_another_object(&chart_pending));
         let broken = json!({"status": {"conditions": [{"type": "Ready", "status": "False",
             "reason": "BuildFailed", "message": "kustomization path not found"}]}});
         assert!(!waits_on_another_object(&broken));
