@@ -200,6 +200,21 @@ impl Workdir {
         self.env.push((name.to_string(), value.to_string()));
     }
 
+    /// Installs the provider from the filesystem mirror at `mirror` instead of the
+    /// build under test, as a released provider installs (no dev_overrides).
+    pub fn install_from_mirror(&mut self, mirror: &Path) {
+        let config = self.path().join("mirror.tfrc");
+        std::fs::write(
+            &config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n}}\n",
+                mirror.display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("cannot write the CLI configuration: {e}"));
+        self.env("TF_CLI_CONFIG_FILE", &config.display().to_string());
+    }
+
     /// Replaces `main.tf`.
     pub fn write_main(&self, main_tf: &str) {
         std::fs::write(self.path().join("main.tf"), main_tf)

@@ -285,16 +285,7 @@ fn provider_installs_from_a_filesystem_mirror() {
             r#"flux = { source = "fluxcd/flux", version = "0.1.0" }"#,
         );
         let mut wd = tf.workdir("mirror", &main_tf);
-        let config = wd.path().join("mirror.tfrc");
-        std::fs::write(
-            &config,
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n}}\n",
-                mirror.path().display()
-            ),
-        )
-        .unwrap();
-        wd.env("TF_CLI_CONFIG_FILE", &config.display().to_string());
+        wd.install_from_mirror(mirror.path());
         let init = wd.run(&["init"]);
         assert_eq!(
             init.code,

@@ -149,16 +149,7 @@ fn release_zip_installs_from_a_packed_mirror_and_runs_our_binary() {
         std::fs::copy(out.join(&zip), dir.join(&zip)).unwrap();
 
         let mut wd = tf.workdir("release-mirror", MAIN_TF);
-        let config = wd.path().join("mirror.tfrc");
-        std::fs::write(
-            &config,
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n}}\n",
-                mirror.path().display()
-            ),
-        )
-        .unwrap();
-        wd.env("TF_CLI_CONFIG_FILE", &config.display().to_string());
+        wd.install_from_mirror(mirror.path());
 
         let init = wd.run(&["init"]);
         assert_eq!(
