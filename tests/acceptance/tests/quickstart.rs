@@ -1,7 +1,10 @@
 //! The README's first-ten-minutes flow, as a new user runs it: `examples/quickstart/run`
 //! bootstraps Flux into the environment and shows it Ready with an empty second plan;
 //! `--down` destroys it. Here it runs against the shared environment (the script
-//! reuses an environment whose variables are set) on the shared cluster's turn.
+//! reuses an environment whose variables are set) on the shared cluster's turn, with
+//! the provider build the other tests use: a rebuild here would swap the binary
+//! under the tests running beside it (`cargo test --workspace` and `cargo build -p`
+//! resolve features differently, so their builds differ).
 #![cfg(test)]
 
 use std::process::{Command, Output};
@@ -14,6 +17,10 @@ fn quickstart(dir: &std::path::Path, args: &[&str]) -> Output {
         .args(args)
         .env("QUICKSTART_DIR", dir)
         .env_remove("TF_CLI_CONFIG_FILE")
+        .env(
+            "FLUX_TEST_PROVIDER_DIR",
+            acceptance::terraform::provider_dir(),
+        )
         .envs(env.vars())
         .output()
         .unwrap()
