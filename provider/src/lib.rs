@@ -3,6 +3,7 @@
 //! calls core, and maps the outcome back to state and diagnostics.
 
 pub mod config;
+pub mod connection;
 pub mod data_sources;
 pub mod diagnostics;
 pub mod docs;

@@ -5,10 +5,11 @@ use flux_core::cluster::{Cluster, ObjectRef};
 use serde_json::Value as Json;
 use tfplug::{Diagnostic, Diagnostics, Value};
 
-use super::connection::{connection_spec, require};
+use super::connection::require;
 use super::schema::{schema, DEFAULT_COMPONENTS, EXTRA_COMPONENTS};
 use super::BootstrapGit;
 use crate::config::ProviderData;
+use crate::connection::connection_spec;
 
 fn text(object: &Json, pointer: &str) -> Option<String> {
     object

@@ -23,7 +23,8 @@ use tfplug::{
 };
 
 use crate::config::{ProviderData, Setting};
-use connection::{connection_spec, effective_git, effective_kubernetes, require, GitTarget};
+use crate::connection::{connection_spec, GitTarget};
+use connection::{effective_git, effective_kubernetes, require};
 use model::BootstrapModel;
 use operations::{Bootstrap, Mode};
 

@@ -16,10 +16,10 @@ use flux_core::git::{
 use tfplug::{Diagnostic, Diagnostics};
 use tokio::time::Instant;
 
-use super::connection::GitTarget;
 use super::drift;
 use super::files::{self, ExpectedFiles};
 use super::model::{BootstrapModel, FILES};
+use crate::connection::GitTarget;
 
 /// How long one wait round lasts before the branch tip is read again (another
 /// bootstrap into the same repository may have moved it).
