@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use flux_core::git::{
-    scan_host_key, Auth, GitError, HostKeyPolicy, KnownHosts, RepoCache, Transaction,
+    scan_host_key, Auth, FileEdit, GitError, HostKeyPolicy, KnownHosts, RepoCache, Transaction,
 };
 use flux_core::Sensitive;
 use support::GitServer;
@@ -503,24 +503,7 @@ fn git_push_declined_by_hook_is_a_rejected_error() {
 fn git_transaction_racing_an_outside_push_is_redone_on_the_new_tip() {
     let server = GitServer::shared();
     let urls = server.new_repo("race", false);
-    // On the first push only, someone else moves main just before our update lands.
-    let marker = server.state.join("race-hook-fired");
-    install_hook(
-        server,
-        "race",
-        &format!(
-            r#"[ -e '{m}' ] && exit 0
-touch '{m}'
-unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
-export GIT_AUTHOR_NAME=outsider GIT_AUTHOR_EMAIL=o@x GIT_COMMITTER_NAME=outsider GIT_COMMITTER_EMAIL=o@x
-tip=$(git rev-parse refs/heads/main)
-blob=$(echo outside | git hash-object -w --stdin)
-tree=$( (git ls-tree $tip; printf '100644 blob %s\toutside.txt\n' $blob) | git mktree)
-new=$(git commit-tree -p $tip -m outside $tree)
-git update-ref refs/heads/main $new $tip"#,
-            m = marker.display()
-        ),
-    );
+    let marker = install_race_hook(server, "race");
     let remote = server.http_remote(&urls.http);
     let (_d, cache) = new_cache();
     let outcome = cache
@@ -534,8 +517,83 @@ git update-ref refs/heads/main $new $tip"#,
     );
     assert_eq!(
         server.git("race", &["ls-tree", "--name-only", "main"]),
-        "README.md\nours.txt\noutside.txt"
+        "README.md\nlist.txt\nours.txt\noutside.txt"
     );
+}
+
+/// The hook of the race tests: on the first push only, someone else commits
+/// `outside.txt` and `list.txt` = "outside" on main just before our update lands.
+fn install_race_hook(server: &GitServer, repo: &str) -> std::path::PathBuf {
+    let marker = server.state.join(format!("{repo}-hook-fired"));
+    install_hook(
+        server,
+        repo,
+        &format!(
+            r#"[ -e '{m}' ] && exit 0
+touch '{m}'
+unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+export GIT_AUTHOR_NAME=outsider GIT_AUTHOR_EMAIL=o@x GIT_COMMITTER_NAME=outsider GIT_COMMITTER_EMAIL=o@x
+tip=$(git rev-parse refs/heads/main)
+blob=$(echo outside | git hash-object -w --stdin)
+tree=$( (git ls-tree $tip; printf '100644 blob %s\toutside.txt\n100644 blob %s\tlist.txt\n' $blob $blob) | git mktree)
+new=$(git commit-tree -p $tip -m outside $tree)
+git update-ref refs/heads/main $new $tip"#,
+            m = marker.display()
+        ),
+    );
+    marker
+}
+
+#[test]
+fn git_edit_racing_an_outside_push_is_recomputed_from_the_new_tip() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("race-edit", false);
+    let marker = install_race_hook(server, "race-edit");
+    let remote = server.http_remote(&urls.http);
+    let (_d, cache) = new_cache();
+    let mut transaction = tx("ours", &[]);
+    transaction.edits.push(FileEdit::new("list.txt", |current| {
+        let mut list = current.map(<[u8]>::to_vec).unwrap_or_default();
+        list.extend_from_slice(b"ours\n");
+        Ok(Some(list))
+    }));
+    let outcome = cache.commit(&remote, &transaction).unwrap();
+    assert!(marker.exists());
+    assert_eq!(outcome.attempts, 2);
+    // The first attempt saw no list.txt and wrote "ours" alone; the retry rebuilt
+    // the list from the outsider's commit instead of replaying that content.
+    assert_eq!(
+        server.git("race-edit", &["show", "main:list.txt"]),
+        "outside\nours"
+    );
+}
+
+#[test]
+fn git_edit_refusing_the_tip_content_fails_with_its_path_and_commits_nothing() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("edit-refused", false);
+    let remote = server.http_remote(&urls.http);
+    let (_d, cache) = new_cache();
+    let mut transaction = tx("never", &[("a.txt", "a")]);
+    transaction
+        .edits
+        .push(FileEdit::new("README.md", |current| {
+            Err(format!("{} bytes of prose", current.map_or(0, <[u8]>::len)))
+        }));
+    let err = cache.commit(&remote, &transaction).unwrap_err();
+    assert!(
+        matches!(&err, GitError::Edit { path, reason } if path == "README.md" && reason.ends_with("bytes of prose")),
+        "{err:?}"
+    );
+    assert_eq!(
+        server.git("edit-refused", &["log", "--format=%s", "main"]),
+        "Initial commit"
+    );
+    transaction.writes.insert("README.md".into(), b"x".to_vec());
+    assert!(cache
+        .commit(&remote, &transaction)
+        .unwrap_err()
+        .is_invalid_input());
 }
 
 fn assert_linear_with(server: &GitServer, repo: &str, expected_commits: usize) {

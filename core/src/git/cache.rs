@@ -484,7 +484,7 @@ fn push(
     Ok(PushResult::Pushed)
 }
 
-fn read_blob(
+pub(super) fn read_blob(
     repo: &Repository,
     tree: &git2::Tree<'_>,
     path: &str,

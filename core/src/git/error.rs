@@ -100,6 +100,15 @@ pub enum GitError {
         branch: String,
     },
 
+    /// A file edit of a transaction refused the content it found at the tip.
+    #[error("cannot update {path}: {reason}")]
+    Edit {
+        /// The repository path of the file.
+        path: String,
+        /// Why the edit failed (e.g. the file does not parse).
+        reason: String,
+    },
+
     /// Signing the commit failed, or the requested kind of signature is not supported.
     #[error("commit signing failed: {reason}")]
     Signing {
@@ -159,6 +168,10 @@ impl GitError {
         match self {
             Self::Invalid { field, reason } => Self::Invalid {
                 field,
+                reason: reason.clone(),
+            },
+            Self::Edit { path, reason } => Self::Edit {
+                path: path.clone(),
                 reason: reason.clone(),
             },
             Self::Authentication { url, reason } => Self::Authentication {

@@ -74,4 +74,4 @@ pub use remote::{
 };
 pub use scan::scan_host_key;
 pub use signing::Signing;
-pub use transaction::{validate_path, Author, CommitOutcome, Transaction};
+pub use transaction::{validate_path, Author, CommitOutcome, EditFn, FileEdit, Transaction};

@@ -1,7 +1,9 @@
 //! A set of file writes and deletes, and how it becomes a commit on a given tip.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use git2::{build::TreeUpdateBuilder, FileMode, Oid, Repository};
 
@@ -15,6 +17,10 @@ pub struct Transaction {
     pub writes: BTreeMap<String, Vec<u8>>,
     /// Paths to remove (files or whole directories); missing paths are ignored.
     pub deletes: BTreeSet<String>,
+    /// Files whose new content depends on their content at the tip (lists that other
+    /// writers edit too): computed again on every attempt, so a retry after a lost
+    /// race keeps what the winner wrote.
+    pub edits: Vec<FileEdit>,
     /// The commit message.
     pub message: String,
     /// Appended to the message after a blank line.
@@ -23,6 +29,47 @@ pub struct Transaction {
     pub author: Author,
     /// How to sign the commit, if at all.
     pub signing: Option<Signing>,
+}
+
+/// The function of a [`FileEdit`]: the file's content at the tip (`None` when absent)
+/// to its new content (`None` removes it), or why it cannot be edited.
+pub type EditFn = dyn Fn(Option<&[u8]>) -> Result<Option<Vec<u8>>, String> + Send + Sync;
+
+/// A file rewritten from its content at the tip the commit is built on.
+#[derive(Clone)]
+pub struct FileEdit {
+    /// Repository-relative path (`/`-separated).
+    pub path: String,
+    edit: Arc<EditFn>,
+}
+
+impl FileEdit {
+    /// An edit of `path` by `edit`.
+    pub fn new(
+        path: impl Into<String>,
+        edit: impl Fn(Option<&[u8]>) -> Result<Option<Vec<u8>>, String> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            edit: Arc::new(edit),
+        }
+    }
+
+    /// The new content for `current`.
+    pub fn apply(&self, current: Option<&[u8]>) -> Result<Option<Vec<u8>>, GitError> {
+        (self.edit)(current).map_err(|reason| GitError::Edit {
+            path: self.path.clone(),
+            reason,
+        })
+    }
+}
+
+impl fmt::Debug for FileEdit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileEdit")
+            .field("path", &self.path)
+            .finish()
+    }
 }
 
 /// The author (also used as committer) of a commit.
@@ -105,7 +152,8 @@ pub fn validate_path(path: &str) -> Result<(), GitError> {
 impl Transaction {
     /// Checks paths, message, author and signing settings before any IO.
     pub fn validate(&self) -> Result<(), GitError> {
-        for path in self.writes.keys().chain(self.deletes.iter()) {
+        let edited = self.edits.iter().map(|e| &e.path);
+        for path in self.writes.keys().chain(self.deletes.iter()).chain(edited) {
             validate_path(path)?;
         }
         if let Some(path) = self.writes.keys().find(|p| self.deletes.contains(*p)) {
@@ -113,6 +161,16 @@ impl Transaction {
                 "path",
                 format!("{path:?} is both written and deleted"),
             ));
+        }
+        let mut seen = BTreeSet::new();
+        for edit in &self.edits {
+            let path = &edit.path;
+            if self.writes.contains_key(path) || self.deletes.contains(path) || !seen.insert(path) {
+                return Err(GitError::invalid(
+                    "path",
+                    format!("{path:?} is edited and also written, deleted or edited again"),
+                ));
+            }
         }
         if self.message.trim().is_empty() {
             return Err(GitError::invalid("message", "must not be empty"));
@@ -175,6 +233,19 @@ impl Transaction {
         for path in &self.deletes {
             if base_tree.get_path(Path::new(path)).is_ok() {
                 update.remove(path.as_str());
+            }
+        }
+        for edit in &self.edits {
+            let current = super::cache::read_blob(repo, &base_tree, &edit.path)?;
+            match edit.apply(current.as_deref())? {
+                Some(content) => {
+                    let blob = repo.blob(&content).map_err(GitError::local("write blob"))?;
+                    update.upsert(edit.path.as_str(), blob, FileMode::Blob);
+                }
+                None if current.is_some() => {
+                    update.remove(edit.path.as_str());
+                }
+                None => {}
             }
         }
         let tree_id = update

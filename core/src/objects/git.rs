@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
 use super::error::ObjectError;
-use crate::git::{Author, CommitOutcome, GitError, Remote, RepoCache, Signing, Transaction};
+use crate::git::{
+    Author, CommitOutcome, FileEdit, GitError, Remote, RepoCache, Signing, Transaction,
+};
 use crate::manifests::ManifestError;
 
 /// The name of the file that lists a directory's objects.
@@ -317,8 +319,9 @@ fn commit_message(changes: &[FileChange]) -> String {
     }
 }
 
-/// Reads the affected `kustomization.yaml` files at the tip, then commits every
-/// change and the updated lists in one transaction.
+/// Commits every change of a batch and the updated `kustomization.yaml` lists in one
+/// transaction. The lists are edits: rebuilt from the tip on every push attempt, so
+/// an entry another process added while this batch was in flight is kept.
 fn commit_batch(
     cache: &RepoCache,
     destination: &GitDestination,
@@ -330,14 +333,6 @@ fn commit_batch(
         by_path.insert(change.path(), change);
     }
     let directories: BTreeSet<&str> = by_path.values().map(|c| c.directory.as_str()).collect();
-    let lists: Vec<String> = directories
-        .iter()
-        .map(|d| join(d, KUSTOMIZATION_FILE))
-        .collect();
-    let refs: Vec<&str> = lists.iter().map(String::as_str).collect();
-    let seen = cache
-        .read_files(&destination.remote, &refs)
-        .map_err(|e| BatchFailure::Git(Arc::new(e)))?;
     let mut tx = Transaction {
         message: commit_message(changes),
         message_appendix: destination.message_appendix.clone(),
@@ -361,33 +356,19 @@ fn commit_batch(
                 }
             }
         }
-        let list_path = join(directory, KUSTOMIZATION_FILE);
-        let existing = seen
-            .files
-            .get(&list_path)
-            .cloned()
-            .flatten()
-            .map(|b| String::from_utf8_lossy(&b).into_owned());
-        let updated =
-            updated_kustomization(existing.as_deref(), &added, &removed).map_err(|reason| {
-                BatchFailure::Parse {
-                    path: list_path.clone(),
-                    reason,
-                }
-            })?;
-        match updated {
-            Some(text) => {
-                tx.writes.insert(list_path, text.into_bytes());
-            }
-            None if existing.is_some() => {
-                tx.deletes.insert(list_path);
-            }
-            None => {}
-        }
+        tx.edits.push(FileEdit::new(
+            join(directory, KUSTOMIZATION_FILE),
+            move |current| {
+                let current = current.map(String::from_utf8_lossy);
+                updated_kustomization(current.as_deref(), &added, &removed)
+                    .map(|text| text.map(String::into_bytes))
+            },
+        ));
     }
-    cache
-        .commit(&destination.remote, &tx)
-        .map_err(|e| BatchFailure::Git(Arc::new(e)))
+    cache.commit(&destination.remote, &tx).map_err(|e| match e {
+        GitError::Edit { path, reason } => BatchFailure::Parse { path, reason },
+        e => BatchFailure::Git(Arc::new(e)),
+    })
 }
 
 #[cfg(test)]
