@@ -196,6 +196,8 @@ fn flux_objects_cluster_delivery_reconcile_suspend_drift_import() {
     wd.destroy().success();
     assert!(jsonpath("kustomization", &ns, "app", "{.metadata.name}").is_none());
     assert!(jsonpath("gitrepository", &ns, "app", "{.metadata.name}").is_none());
+    // The Secret written from secret_data went with its resource.
+    assert!(jsonpath("secret", &ns, "app-auth", "{.metadata.name}").is_none());
     kubectl(&["delete", "namespace", &ns, "--wait=false"]);
 }
 

@@ -709,12 +709,11 @@ pub async fn delete(
     let settings = Settings::read(prior);
     match settings.delivery {
         Delivery::Git => {
-            let Some(path) = prior.attr("git_file").as_str() else {
-                return Ok(());
-            };
-            let label = format!("{} {}/{}", kind.kind, settings.namespace, settings.name);
-            let dest = destination(data).await?;
-            deliver(&dest, vec![removal(path, &label)]).await
+            if let Some(path) = prior.attr("git_file").as_str() {
+                let label = format!("{} {}/{}", kind.kind, settings.namespace, settings.name);
+                let dest = destination(data).await?;
+                deliver(&dest, vec![removal(path, &label)]).await?;
+            }
         }
         Delivery::Cluster => {
             let cluster = Arc::new(connection::cluster(data).map_err(Diagnostics::from)?);
@@ -723,9 +722,49 @@ pub async fn delete(
             on_cluster(&cluster, move |c| async move {
                 objects::delete(&c, &object, timeout).await
             })
-            .await
+            .await?;
         }
     }
+    delete_written_secret(kind, data, prior, &settings).await
+}
+
+/// Deletes the Secret this resource wrote from `secret_data`: its content was this
+/// resource's configuration, so it goes with the resource (after the object, which
+/// may still read it while it is removed). A Secret only named by `secret_ref` is
+/// left alone.
+async fn delete_written_secret(
+    kind: &'static KindDef,
+    data: &ProviderData,
+    prior: &Value,
+    settings: &Settings,
+) -> Result<(), Diagnostics> {
+    if settings.secret_data.is_none() {
+        return Ok(());
+    }
+    let Some(secret) = write_secret_first(settings, &object_spec(kind, prior)?)? else {
+        return Ok(());
+    };
+    let cluster = Arc::new(connection::cluster(data).map_err(Diagnostics::from)?);
+    let object = ObjectRef {
+        api_version: "v1".into(),
+        kind: "Secret".into(),
+        namespace: Some(secret.namespace),
+        name: secret.name,
+    };
+    on_cluster(&cluster, move |c| async move {
+        c.delete_object(&object)
+            .await
+            .map(|_| ())
+            .map_err(|source| ObjectError::Cluster {
+                object: format!(
+                    "Secret {}/{}",
+                    object.namespace.as_deref().unwrap_or_default(),
+                    object.name
+                ),
+                source: Box::new(source),
+            })
+    })
+    .await
 }
 
 /// The state of an import ID: `<namespace>/<name>` (cluster delivery) or
