@@ -230,6 +230,15 @@ impl Workdir {
 
     /// As [`Workdir::run`], with an explicit timeout.
     pub fn run_with_timeout(&self, args: &[&str], timeout: Duration) -> Output {
+        self.run_with(args, timeout, &[])
+    }
+
+    /// As [`Workdir::run`], with more environment variables for this command only.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.run_with(args, Duration::from_secs(300), env)
+    }
+
+    fn run_with(&self, args: &[&str], timeout: Duration, env: &[(&str, &str)]) -> Output {
         use std::os::unix::process::CommandExt as _;
         let (command, rest) = args.split_first().unwrap_or((&"version", &[]));
         let mut cmd = Command::new(&self.terraform.bin);
@@ -249,6 +258,7 @@ impl Workdir {
             .env("CHECKPOINT_DISABLE", "1")
             .env_remove("TF_LOG")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -311,7 +311,30 @@ fn bootstrap_git_ssh_with_pinned_known_hosts_bootstraps_and_rotates_the_key() {
         "{}",
         plan.all()
     );
-    wd.apply().success();
+    // Applied at TF_LOG=trace: neither key nor passphrase is in the provider's logs.
+    let rotated = wd
+        .run_with_env(&["apply", "-auto-approve"], &[("TF_LOG", "trace")])
+        .success()
+        .all();
+    let provider_lines: Vec<&str> = rotated
+        .lines()
+        .filter(|l| l.contains("terraform-provider-flux"))
+        .collect();
+    assert!(
+        provider_lines
+            .iter()
+            .any(|l| l.contains("tf_rpc=ApplyResourceChange")),
+        "no provider trace logs"
+    );
+    let key = read_var_file("FLUX_TEST_SSH_KEY_WITH_PASSPHRASE_FILE");
+    let key_body = key.lines().nth(1).unwrap();
+    let passphrase = var("FLUX_TEST_SSH_KEY_PASSPHRASE");
+    for line in &provider_lines {
+        assert!(
+            !line.contains(key_body) && !line.contains(&passphrase),
+            "the provider logged a secret: {line}"
+        );
+    }
     assert_plan_empty(&wd);
     assert_eq!(
         secret_value("identity"),
