@@ -265,9 +265,9 @@ fn bench_transport(label: &str, remote: &Remote, cli: &str, env: &[(&str, String
 /// login shell runs the forced command of authorized_keys in sshd's clean
 /// environment (SSH_CLIENT set, no SHLVL: bash then reads ~/.bashrc), which starts
 /// git-upload-pack; that advertises its refs and exits on a flush-pkt. No client
-/// can go below this per ssh request to this server; the git CLI pays it too.
-/// `home` replaces the account's home directory (and so its ~/.bashrc).
-fn ssh_server_exec_floor(server: &GitServer, repo: &str, home: Option<&Path>) -> Duration {
+/// can go below this per ssh request to this server; the git CLI pays it too. The
+/// home is the empty one the test sshd gives its sessions (`SetEnv HOME`).
+fn ssh_server_exec_floor(server: &GitServer, repo: &str) -> Duration {
     let keys = std::fs::read_to_string(server.state.join("authorized_keys")).unwrap();
     let forced = keys
         .lines()
@@ -282,8 +282,8 @@ fn ssh_server_exec_floor(server: &GitServer, repo: &str, home: Option<&Path>) ->
         .unwrap();
     let passwd = String::from_utf8_lossy(&passwd.stdout).trim().to_string();
     let fields: Vec<&str> = passwd.split(':').collect();
-    let (passwd_home, shell) = (fields[5], fields[6]);
-    let home = home.map_or_else(|| passwd_home.to_string(), |h| h.display().to_string());
+    let shell = fields[6];
+    let home = server.state.join("ssh-home").display().to_string();
     time(30, |_| {
         use std::io::Write;
         let mut child = Command::new(shell)
@@ -312,44 +312,6 @@ fn ssh_server_exec_floor(server: &GitServer, repo: &str, home: Option<&Path>) ->
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success() && out.stdout.ends_with(b"0000"));
     })
-}
-
-/// Points the test sshd's sessions at an empty home directory (`SetEnv HOME`), so
-/// the login shell has no ~/.bashrc to run, as on a git host, and drops the open
-/// connections (their sshd processes keep the old configuration). Returns that
-/// home directory.
-fn lean_login_shell(server: &GitServer) -> std::path::PathBuf {
-    let home = server.state.join("lean-home");
-    std::fs::create_dir_all(&home).unwrap();
-    let config = server.state.join("sshd_config");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!("SetEnv HOME={}\n", home.display()));
-    std::fs::write(&config, text).unwrap();
-    let log = server.state.join("sshd.log");
-    let listening = || {
-        std::fs::read_to_string(&log)
-            .unwrap()
-            .matches("Server listening")
-            .count()
-    };
-    let before = listening();
-    let master = std::fs::read_to_string(server.state.join("sshd.pgid")).unwrap();
-    let master = master.trim();
-    let children = Command::new("pgrep").args(["-P", master]).output().unwrap();
-    assert!(Command::new("kill")
-        .args(["-HUP", master])
-        .status()
-        .unwrap()
-        .success());
-    for pid in String::from_utf8_lossy(&children.stdout).split_whitespace() {
-        let _ = Command::new("kill").args(["-TERM", pid]).status();
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while listening() == before {
-        assert!(Instant::now() < deadline, "sshd did not restart");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    home
 }
 
 /// Warm re-read of the tip: a filled cache reads again, vs `git fetch` + `git show`
@@ -451,8 +413,8 @@ fn main() {
     bench_transport("http", &http, &cli_url(&server, &http_url), &[]);
     bench_transport("ssh", &ssh, &ssh_url, &ssh_env(&server));
     report(
-        "ssh: server cost per exec (login shell + ~/.bashrc, forced command)",
-        ssh_server_exec_floor(&server, "bench", None),
+        "ssh: server cost per exec (login shell, forced command)",
+        ssh_server_exec_floor(&server, "bench"),
         None,
     );
 
@@ -486,13 +448,4 @@ fn main() {
         &writers,
         true,
     );
-    // Last, as it changes the server: the same warm re-read against an sshd whose
-    // login shell has no ~/.bashrc to run.
-    let home = lean_login_shell(&server);
-    report(
-        "ssh, no ~/.bashrc: server cost per exec",
-        ssh_server_exec_floor(&server, "bench", Some(&home)),
-        None,
-    );
-    bench_warm("ssh, no ~/.bashrc", &ssh, &ssh_url, &ssh_env(&server));
 }
