@@ -19,6 +19,28 @@ const EXT_UNKNOWN: i8 = 0;
 /// The extension type of a refined unknown value (Terraform 1.6+).
 const EXT_REFINED_UNKNOWN: i8 = 12;
 
+/// Where the codec is inside a value, as borrowed steps: the owned
+/// [`AttributePath`] of an error is built only when there is one, not for every
+/// value of a large plan.
+#[derive(Clone, Copy)]
+enum Trail<'a> {
+    Root,
+    Attr(&'a Trail<'a>, &'a str),
+    Key(&'a Trail<'a>, &'a str),
+    Index(&'a Trail<'a>, usize),
+}
+
+impl Trail<'_> {
+    fn path(&self) -> AttributePath {
+        match self {
+            Trail::Root => AttributePath::root(),
+            Trail::Attr(parent, name) => parent.path().at_attr(*name),
+            Trail::Key(parent, key) => parent.path().at_key(*key),
+            Trail::Index(parent, index) => parent.path().at_index(*index),
+        }
+    }
+}
+
 /// Decodes msgpack bytes as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     if bytes.is_empty() {
@@ -26,21 +48,21 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     }
     let mut reader = bytes;
     let raw = rmpv::decode::read_value(&mut reader).map_err(CodecError::Msgpack)?;
-    from_mp(raw, ty, &AttributePath::root())
+    from_mp(raw, ty, &Trail::Root)
 }
 
 /// Encodes `value` as msgpack for type `ty`. Objects get every attribute of their
 /// type, null where the value has none.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
-    let raw = to_mp(value, ty, &AttributePath::root())?;
+    let raw = to_mp(value, ty, &Trail::Root)?;
     let mut out = Vec::new();
     rmpv::encode::write_value(&mut out, &raw).map_err(|e| CodecError::Write(e.into()))?;
     Ok(out)
 }
 
-fn mismatch(path: &AttributePath, ty: &Type, found: &str) -> CodecError {
+fn mismatch(trail: &Trail<'_>, ty: &Type, found: &str) -> CodecError {
     CodecError::Mismatch {
-        path: path.clone(),
+        path: trail.path(),
         expected: ty.friendly_name(),
         found: found.to_string(),
     }
@@ -60,7 +82,7 @@ fn mp_kind(v: &Mp) -> &'static str {
     }
 }
 
-fn from_mp(raw: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError> {
+fn from_mp(raw: Mp, ty: &Type, path: &Trail<'_>) -> Result<Value, CodecError> {
     match raw {
         Mp::Nil => return Ok(Value::Null),
         Mp::Ext(kind, payload) => {
@@ -105,7 +127,7 @@ fn from_mp(raw: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError
                 let values = items
                     .into_iter()
                     .enumerate()
-                    .map(|(i, item)| from_mp(item, elem, &path.at_index(i)))
+                    .map(|(i, item)| from_mp(item, elem, &Trail::Index(path, i)))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(if matches!(ty, Type::Set(_)) {
                     Value::Set(values)
@@ -121,7 +143,7 @@ fn from_mp(raw: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError
                     .into_iter()
                     .zip(elems)
                     .enumerate()
-                    .map(|(i, (item, t))| from_mp(item, t, &path.at_index(i)))
+                    .map(|(i, (item, t))| from_mp(item, t, &Trail::Index(path, i)))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Value::List(values))
             }
@@ -132,7 +154,7 @@ fn from_mp(raw: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError
                 let mut out = BTreeMap::new();
                 for (k, v) in entries {
                     let key = map_key(k, path, ty)?;
-                    let value = from_mp(v, elem, &path.at_key(key.clone()))?;
+                    let value = from_mp(v, elem, &Trail::Key(path, &key))?;
                     out.insert(key, value);
                 }
                 Ok(Value::Map(out))
@@ -147,11 +169,11 @@ fn from_mp(raw: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError
                     let key = map_key(k, path, ty)?;
                     let Some(attr_ty) = attrs.get(&key) else {
                         return Err(CodecError::UnexpectedAttribute {
-                            path: path.clone(),
+                            path: path.path(),
                             name: key,
                         });
                     };
-                    let value = from_mp(v, attr_ty, &path.at_attr(key.clone()))?;
+                    let value = from_mp(v, attr_ty, &Trail::Attr(path, &key))?;
                     out.insert(key, value);
                 }
                 Ok(Value::Map(out))
@@ -165,12 +187,12 @@ fn from_mp(raw: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError
                 let type_json = match header {
                     Mp::Binary(b) => b,
                     Mp::String(s) => s.into_bytes(),
-                    _ => return Err(CodecError::DynamicType { path: path.clone() }),
+                    _ => return Err(CodecError::DynamicType { path: path.path() }),
                 };
                 let concrete = serde_json::from_slice(&type_json)
                     .ok()
                     .and_then(|j| Type::from_json(&j))
-                    .ok_or_else(|| CodecError::DynamicType { path: path.clone() })?;
+                    .ok_or_else(|| CodecError::DynamicType { path: path.path() })?;
                 let inner = from_mp(value, &concrete, path)?;
                 Ok(Value::Dynamic(Box::new((concrete, inner))))
             }
@@ -179,7 +201,7 @@ fn from_mp(raw: Mp, ty: &Type, path: &AttributePath) -> Result<Value, CodecError
     }
 }
 
-fn map_key(key: Mp, path: &AttributePath, ty: &Type) -> Result<String, CodecError> {
+fn map_key(key: Mp, path: &Trail<'_>, ty: &Type) -> Result<String, CodecError> {
     match key {
         Mp::String(s) => s
             .into_str()
@@ -188,7 +210,7 @@ fn map_key(key: Mp, path: &AttributePath, ty: &Type) -> Result<String, CodecErro
     }
 }
 
-fn to_mp(value: &Value, ty: &Type, path: &AttributePath) -> Result<Mp, CodecError> {
+fn to_mp(value: &Value, ty: &Type, path: &Trail<'_>) -> Result<Mp, CodecError> {
     match value {
         Value::Null => return Ok(Mp::Nil),
         Value::Unknown(u) => {
@@ -214,14 +236,14 @@ fn to_mp(value: &Value, ty: &Type, path: &AttributePath) -> Result<Mp, CodecErro
         (Type::List(elem) | Type::Set(elem), Value::List(items) | Value::Set(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| to_mp(item, elem, &path.at_index(i)))
+            .map(|(i, item)| to_mp(item, elem, &Trail::Index(path, i)))
             .collect::<Result<Vec<_>, _>>()
             .map(Mp::Array),
         (Type::Tuple(elems), Value::List(items)) if elems.len() == items.len() => items
             .iter()
             .zip(elems)
             .enumerate()
-            .map(|(i, (item, t))| to_mp(item, t, &path.at_index(i)))
+            .map(|(i, (item, t))| to_mp(item, t, &Trail::Index(path, i)))
             .collect::<Result<Vec<_>, _>>()
             .map(Mp::Array),
         (Type::Map(elem), Value::Map(entries)) => entries
@@ -229,7 +251,7 @@ fn to_mp(value: &Value, ty: &Type, path: &AttributePath) -> Result<Mp, CodecErro
             .map(|(k, v)| {
                 Ok((
                     Mp::String(k.as_str().into()),
-                    to_mp(v, elem, &path.at_key(k.clone()))?,
+                    to_mp(v, elem, &Trail::Key(path, k))?,
                 ))
             })
             .collect::<Result<Vec<_>, CodecError>>()
@@ -237,7 +259,7 @@ fn to_mp(value: &Value, ty: &Type, path: &AttributePath) -> Result<Mp, CodecErro
         (Type::Object(attrs), Value::Map(entries)) => {
             if let Some(extra) = entries.keys().find(|k| !attrs.contains_key(*k)) {
                 return Err(CodecError::UnexpectedAttribute {
-                    path: path.clone(),
+                    path: path.path(),
                     name: extra.clone(),
                 });
             }
@@ -248,7 +270,7 @@ fn to_mp(value: &Value, ty: &Type, path: &AttributePath) -> Result<Mp, CodecErro
                     let v = entries.get(name).unwrap_or(&Value::Null);
                     Ok((
                         Mp::String(name.as_str().into()),
-                        to_mp(v, attr_ty, &path.at_attr(name.clone()))?,
+                        to_mp(v, attr_ty, &Trail::Attr(path, name))?,
                     ))
                 })
                 .collect::<Result<Vec<_>, CodecError>>()
@@ -258,7 +280,7 @@ fn to_mp(value: &Value, ty: &Type, path: &AttributePath) -> Result<Mp, CodecErro
     }
 }
 
-fn dynamic_to_mp(ty: &Type, value: &Value, path: &AttributePath) -> Result<Mp, CodecError> {
+fn dynamic_to_mp(ty: &Type, value: &Value, path: &Trail<'_>) -> Result<Mp, CodecError> {
     let header = serde_json::to_vec(&ty.to_json()).map_err(CodecError::Json)?;
     Ok(Mp::Array(vec![Mp::Binary(header), to_mp(value, ty, path)?]))
 }
