@@ -147,22 +147,50 @@ fn ready_message(object: &Json) -> Option<String> {
     )
 }
 
-/// Judges one reading. `resolved` remembers the revision the wanted ref resolved to,
-/// across readings. Read the Kustomization before the GitRepository, so that a ref
+/// What a switch remembers across readings.
+#[derive(Debug, Default)]
+pub struct Switch {
+    /// The Kustomization's last applied revision at the first reading.
+    before: Option<Option<String>>,
+    /// The revision the wanted ref resolved to, once seen.
+    resolved: Option<String>,
+}
+
+/// Whether `revision` is one the `wanted` ref produces, as far as its name tells (a
+/// semver range does not name its tag).
+fn names(wanted: &RefFields, revision: &str) -> bool {
+    match followed(wanted) {
+        (kind, name) if kind == "tag" || kind == "branch" => {
+            revision.starts_with(&format!("{name}@"))
+        }
+        (kind, commit) if kind == "commit" => revision.ends_with(&format!(":{commit}")),
+        _ => false,
+    }
+}
+
+/// Judges one reading. Read the Kustomization before the GitRepository, so that a ref
 /// seen intact is seen after the Kustomization's last apply.
 pub fn judge(
     wanted: &RefFields,
     repository: &Json,
     kustomization: Option<&Json>,
-    resolved: &mut Option<String>,
+    switch: &mut Switch,
 ) -> Progress {
     let applied = kustomization.and_then(|k| status_text(k, "/status/lastAppliedRevision"));
+    let before = switch.before.get_or_insert_with(|| applied.clone()).clone();
     if followed(&live(repository)) != followed(wanted) {
-        return match resolved.as_ref() {
-            Some(revision) if applied.as_ref() == Some(revision) => Progress::Conflict {
-                revision: revision.clone(),
-                set: describe(&live(repository)),
-            },
+        // Reverted by the apply of a revision of the new ref (not a stale one of the old).
+        return match applied {
+            Some(revision)
+                if Some(&revision) != before.as_ref()
+                    && (switch.resolved.as_ref() == Some(&revision)
+                        || names(wanted, &revision)) =>
+            {
+                Progress::Conflict {
+                    revision,
+                    set: describe(&live(repository)),
+                }
+            }
             _ => Progress::Rewrite,
         };
     }
@@ -176,7 +204,7 @@ pub fn judge(
     let Some(revision) = status_text(repository, "/status/artifact/revision") else {
         return Progress::Waiting("GitRepository: no artifact yet".into());
     };
-    *resolved = Some(revision.clone());
+    switch.resolved = Some(revision.clone());
     let Some(kustomization) = kustomization else {
         return Progress::Waiting("Kustomization: not found".into());
     };
@@ -245,7 +273,7 @@ pub async fn write(
 
 /// Waits until Flux follows `wanted` (see the module documentation), writing the ref
 /// again whenever a stale apply of the old revision put another one back.
-#[tracing::instrument(skip_all, fields(namespace))]
+#[tracing::instrument(skip_all, fields(namespace = %namespace))]
 pub async fn settle(
     cluster: &Cluster,
     namespace: &str,
@@ -254,7 +282,7 @@ pub async fn settle(
 ) -> Result<(), Diagnostic> {
     let repository = root(namespace, "source.toolkit.fluxcd.io/v1", "GitRepository");
     let kustomization = root(namespace, "kustomize.toolkit.fluxcd.io/v1", "Kustomization");
-    let mut resolved = None;
+    let mut switch = Switch::default();
     let mut rewrites = 0_u32;
     loop {
         let k = cluster
@@ -266,7 +294,7 @@ pub async fn settle(
             .await
             .map_err(|e| cluster_error("Failed To Read The GitRepository", &e))?;
         let progress = match &g {
-            Some(g) => judge(wanted, g, k.as_ref(), &mut resolved),
+            Some(g) => judge(wanted, g, k.as_ref(), &mut switch),
             None => Progress::Waiting("GitRepository: not found".into()),
         };
         let reason = match progress {
@@ -406,44 +434,59 @@ mod tests {
             "v1.0.0@sha1:a",
         );
         let k = kustomization("v1.0.0@sha1:a");
-        assert_eq!(judge(&wanted, &g, Some(&k), &mut None), Progress::Rewrite);
+        assert_eq!(
+            judge(&wanted, &g, Some(&k), &mut Switch::default()),
+            Progress::Rewrite
+        );
     }
 
     #[test]
     fn judge_waits_for_the_kustomization_to_apply_the_new_revision() {
         let wanted = fields(json!({"semver": ">=1.0.0"}));
         let g = repository(json!({"semver": ">=1.0.0"}), 5, "v1.1.0@sha1:b");
-        let mut resolved = None;
+        let mut switch = Switch::default();
         let old = kustomization("v1.0.0@sha1:a");
         assert!(matches!(
-            judge(&wanted, &g, Some(&old), &mut resolved),
+            judge(&wanted, &g, Some(&old), &mut switch),
             Progress::Waiting(_)
         ));
-        assert_eq!(resolved.as_deref(), Some("v1.1.0@sha1:b"));
+        assert_eq!(switch.resolved.as_deref(), Some("v1.1.0@sha1:b"));
         let new = kustomization("v1.1.0@sha1:b");
-        assert_eq!(
-            judge(&wanted, &g, Some(&new), &mut resolved),
-            Progress::Done
-        );
+        assert_eq!(judge(&wanted, &g, Some(&new), &mut switch), Progress::Done);
     }
 
     #[test]
     fn judge_ref_reverted_by_the_new_revision_is_a_conflict() {
         let wanted = fields(json!({"tag": "v2.0.0"}));
-        let mut resolved = Some("v2.0.0@sha1:c".to_string());
-        let g = repository(
-            json!({"tag": "v2.0.0", "commit": "abc"}),
-            7,
-            "v2.0.0@sha1:c",
-        );
+        let mut switch = Switch::default();
+        let old = kustomization("main@sha1:a");
+        let g = repository(json!({"tag": "v2.0.0"}), 7, "v2.0.0@sha1:c");
+        assert!(matches!(
+            judge(&wanted, &g, Some(&old), &mut switch),
+            Progress::Waiting(_)
+        ));
+        // Its gotk-sync.yaml follows v1.0.0; the conflict is seen whether or not the
+        // intact ref was seen in between (the tag's name tells).
+        let reverted = repository(json!({"tag": "v1.0.0"}), 8, "v2.0.0@sha1:c");
         let k = kustomization("v2.0.0@sha1:c");
-        assert_eq!(
-            judge(&wanted, &g, Some(&k), &mut resolved),
-            Progress::Conflict {
-                revision: "v2.0.0@sha1:c".into(),
-                set: "commit abc".into()
-            }
-        );
+        let conflict = Progress::Conflict {
+            revision: "v2.0.0@sha1:c".into(),
+            set: "tag v1.0.0".into(),
+        };
+        assert_eq!(judge(&wanted, &reverted, Some(&k), &mut switch), conflict);
+        let mut unseen = Switch::default();
+        judge(&wanted, &reverted, Some(&old), &mut unseen);
+        assert_eq!(judge(&wanted, &reverted, Some(&k), &mut unseen), conflict);
+    }
+
+    #[test]
+    fn judge_ref_reverted_by_the_revision_applied_before_the_switch_is_rewritten() {
+        let wanted = fields(json!({"branch": "main"}));
+        let k = kustomization("main@sha1:a");
+        let g = repository(json!({"tag": "v1.0.0"}), 3, "main@sha1:a");
+        let mut switch = Switch::default();
+        assert_eq!(judge(&wanted, &g, Some(&k), &mut switch), Progress::Rewrite);
+        assert_eq!(judge(&wanted, &g, Some(&k), &mut switch), Progress::Rewrite);
     }
 
     #[test]
@@ -451,7 +494,10 @@ mod tests {
         let wanted = fields(json!({"commit": "abc"}));
         let g = repository(json!({"commit": "abc", "branch": "main"}), 3, "sha1:abc");
         let k = kustomization("sha1:abc");
-        assert_eq!(judge(&wanted, &g, Some(&k), &mut None), Progress::Done);
+        assert_eq!(
+            judge(&wanted, &g, Some(&k), &mut Switch::default()),
+            Progress::Done
+        );
     }
 
     #[test]
@@ -466,7 +512,7 @@ mod tests {
             ]},
         });
         assert_eq!(
-            judge(&wanted, &g, None, &mut None),
+            judge(&wanted, &g, None, &mut Switch::default()),
             Progress::Failed("no tag matches".into())
         );
     }

@@ -244,3 +244,40 @@ fn bootstrap_git_sync_tag_then_branch_follows_the_tip_and_shows_ref_drift() {
     assert_eq!(git_repository("{.spec.ref.tag}"), "");
     wd.destroy().success();
 }
+
+/// A tag on a commit whose gotk-sync.yaml follows another tag: Flux would flip between
+/// the two; the apply fails at `sync_tag` and says why instead of waiting out the
+/// timeout.
+#[test]
+fn bootstrap_git_sync_tag_whose_sync_file_follows_another_ref_fails_at_sync_tag() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-tag-conflict", false);
+    let wd = tf.workdir("bootstrap-tag-conflict", &config(&tf, &urls.http, ""));
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    release(
+        &urls.http,
+        "v1.0.0",
+        "    branch: main\n",
+        "    tag: v1.0.0\n",
+    );
+    let checkout = clone(&urls.http);
+    git(checkout.path(), &["tag", "v2.0.0", "v1.0.0"]);
+    git(checkout.path(), &["push", "-q", "origin", "v2.0.0"]);
+
+    wd.write_main(&config(
+        &tf,
+        &urls.http,
+        "  sync_tag = \"v2.0.0\"\n  timeouts = { update = \"3m\" }",
+    ));
+    let text = wd.apply().failure().flat();
+    for expected in [
+        "Git Ref Reverted By Flux",
+        "sync_tag",
+        "makes it follow tag v1.0.0",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in {text}");
+    }
+    wd.destroy().success();
+}
