@@ -211,6 +211,14 @@ pub fn judge(
     if applied.as_ref() == Some(&revision) {
         return Progress::Done;
     }
+    // A suspended Kustomization never applies the new revision.
+    if kustomization
+        .pointer("/spec/suspend")
+        .and_then(Json::as_bool)
+        == Some(true)
+    {
+        return Progress::Failed("the root Kustomization is suspended".into());
+    }
     let attempted = status_text(kustomization, "/status/lastAttemptedRevision");
     match ready_message(kustomization) {
         Some(message) if attempted.as_ref() == Some(&revision) => Progress::Failed(message),
@@ -497,6 +505,18 @@ mod tests {
         assert_eq!(
             judge(&wanted, &g, Some(&k), &mut Switch::default()),
             Progress::Done
+        );
+    }
+
+    #[test]
+    fn judge_suspended_kustomization_fails_instead_of_waiting() {
+        let wanted = fields(json!({"tag": "v1.0.0"}));
+        let g = repository(json!({"tag": "v1.0.0"}), 2, "v1.0.0@sha1:a");
+        let mut k = kustomization("main@sha1:b");
+        k["spec"] = json!({"suspend": true});
+        assert_eq!(
+            judge(&wanted, &g, Some(&k), &mut Switch::default()),
+            Progress::Failed("the root Kustomization is suspended".into())
         );
     }
 
