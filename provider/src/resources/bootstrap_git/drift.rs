@@ -8,6 +8,7 @@
 use flux_core::cluster::{Observation, Readiness};
 
 use super::model::BootstrapModel;
+use super::sync_ref::{self, RefFields};
 
 /// The prefix of every drift line in state.
 pub const DRIFT_PREFIX: &str = "# drift: ";
@@ -84,6 +85,25 @@ pub fn describe(
     lines
 }
 
+/// A drift line when the live root GitRepository follows another ref than `wanted`
+/// (changed by hand, say). A stale field of lower precedence beside the wanted one is
+/// not drift: source-controller ignores it (kustomize-controller leaves a `branch`
+/// beside a `commit`, since a commit's `gotk-sync.yaml` cannot name itself).
+pub fn describe_ref(
+    model: &BootstrapModel,
+    live: &RefFields,
+    wanted: &RefFields,
+) -> Option<String> {
+    let ns = &model.namespace;
+    (sync_ref::followed(live) != sync_ref::followed(wanted)).then(|| {
+        format!(
+            "GitRepository {ns}/{ns} follows {} (spec.ref), expected {}",
+            sync_ref::describe(live),
+            sync_ref::describe(wanted)
+        )
+    })
+}
+
 /// The state content that stands for a drifted `gotk-sync.yaml`.
 pub fn as_file(lines: &[String]) -> String {
     lines
@@ -148,6 +168,22 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains("evil.io")));
         assert!(lines.iter().any(|l| l.contains("is Flux v2.0.0")));
         assert!(lines.iter().any(|l| l.contains("other credentials")));
+    }
+
+    #[test]
+    fn describe_ref_changed_by_hand_names_both_refs_and_ignores_lower_precedence() {
+        let m = model();
+        let fields = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        let wanted = fields(serde_json::json!({"branch": "main"}));
+        let by_hand = fields(serde_json::json!({"branch": "main", "tag": "v0.9.0"}));
+        assert_eq!(
+            describe_ref(&m, &by_hand, &wanted).as_deref(),
+            Some("GitRepository flux-system/flux-system follows tag v0.9.0 (spec.ref), expected branch main")
+        );
+        assert_eq!(describe_ref(&m, &wanted, &wanted), None);
+        let commit = fields(serde_json::json!({"commit": "abc"}));
+        let with_branch = fields(serde_json::json!({"commit": "abc", "branch": "main"}));
+        assert_eq!(describe_ref(&m, &with_branch, &commit), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod model;
 mod observe;
 mod operations;
 pub mod schema;
+mod sync_ref;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};

@@ -128,3 +128,23 @@ pub async fn observe(
         flux_version: None,
     })
 }
+
+/// The `spec.ref` of the root GitRepository `namespace`/`namespace`, `None` when it is
+/// missing. Call it only once [`observe`] found that GitRepository (so its kind is
+/// served).
+pub async fn find_git_ref(
+    cluster: &Cluster,
+    namespace: &str,
+) -> Result<Option<super::sync_ref::RefFields>, ClusterError> {
+    let object = ObjectRef::new(
+        "source.toolkit.fluxcd.io/v1",
+        "GitRepository",
+        Some(namespace),
+        namespace,
+    );
+    Ok(cluster
+        .find_object(&object)
+        .await?
+        .as_ref()
+        .map(super::sync_ref::live))
+}

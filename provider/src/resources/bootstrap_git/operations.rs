@@ -13,12 +13,14 @@ use flux_core::cluster::{
 use flux_core::git::{
     CommitOutcome, GitError, Observation as GitObservation, RepoCache, Transaction,
 };
+use flux_core::manifests::GitRef;
 use tfplug::{Diagnostic, Diagnostics};
 use tokio::time::Instant;
 
 use super::drift;
 use super::files::{self, ExpectedFiles};
 use super::model::{BootstrapModel, FILES};
+use super::sync_ref;
 use crate::connection::GitTarget;
 
 /// How long one wait round lasts before the branch tip is read again (another
@@ -249,8 +251,12 @@ impl Bootstrap {
             )
             .await?;
         }
-        self.clear_stale_ref(&planned_ref_fields(&sync, &self.model.namespace))
-            .await?;
+        // The new ref is written in one request before the apply (see sync_ref).
+        let wanted_ref = sync_ref::planned(&sync, &ns);
+        let switched = match &wanted_ref {
+            Some(wanted) => sync_ref::write(&self.cluster, &ns, wanted).await?,
+            None => false,
+        };
         on_cluster(
             &self.cluster,
             "Failed To Apply The Flux Sync Objects",
@@ -258,7 +264,14 @@ impl Bootstrap {
         )
         .await?;
         let waiting = Instant::now();
-        let waited = self.wait_ready(tip, deadline).await;
+        let waited = match wanted_ref.filter(|_| switched) {
+            Some(wanted) => sync_ref::settle(&self.cluster, &ns, &wanted, deadline).await,
+            None => Ok(()),
+        };
+        let waited = match waited {
+            Ok(()) => self.wait_ready(tip, deadline).await,
+            Err(d) => Err(d),
+        };
         // The benchmark subtracts this from the provider's time (bench/bootstrap.sh).
         tracing::info!(
             waited_ms = u64::try_from(waiting.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -303,45 +316,6 @@ impl Bootstrap {
             .await
             .map_err(|e| cluster_error("Failed To Write A Secret", &e))?;
         tracing::debug!(secret = name, ?outcome, "secret ensured");
-        Ok(())
-    }
-
-    /// Removes the GitRepository's ref fields that the applied objects do not set.
-    /// Server-side apply keeps a field another manager owns (kustomize-controller applied
-    /// the old `gotk-sync.yaml`), and a `tag` left beside a new `semver` or `branch`
-    /// keeps the GitRepository on the old ref.
-    async fn clear_stale_ref(&self, wanted: &BTreeSet<String>) -> Result<(), Diagnostic> {
-        // Nothing to compare with (no root GitRepository among the objects): leave it.
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        let ns = self.model.namespace.as_str();
-        let object = ObjectRef::new("source.toolkit.fluxcd.io/v1", "GitRepository", Some(ns), ns);
-        let live = self
-            .cluster
-            .find_object(&object)
-            .await
-            .map_err(|e| cluster_error("Failed To Read The GitRepository", &e))?;
-        let stale: serde_json::Map<String, serde_json::Value> = live
-            .as_ref()
-            .and_then(|o| o.pointer("/spec/ref"))
-            .and_then(serde_json::Value::as_object)
-            .map(|r| {
-                r.keys()
-                    .filter(|k| !wanted.contains(k.as_str()))
-                    .map(|k| (k.clone(), serde_json::Value::Null))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if stale.is_empty() {
-            return Ok(());
-        }
-        tracing::info!(fields = stale.len(), "removing stale git ref fields");
-        let patch = serde_json::json!({"spec": {"ref": stale}});
-        self.cluster
-            .merge_patch(&object, &patch)
-            .await
-            .map_err(|e| cluster_error("Failed To Update The GitRepository Ref", &e))?;
         Ok(())
     }
 
@@ -452,7 +426,21 @@ impl Bootstrap {
                 );
             }
         }
-        let lines = drift::describe(&self.model, &cluster, expected_secret.as_deref());
+        let mut lines = drift::describe(&self.model, &cluster, expected_secret.as_deref());
+        // An override may patch the ref itself; then the model does not say which it is.
+        if cluster.git_repository.is_some() && self.model.kustomization_override.is_none() {
+            let live = super::observe::find_git_ref(&self.cluster, ns)
+                .await
+                .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
+            let wanted = sync_ref::fields_of(
+                &self
+                    .model
+                    .sync_ref
+                    .clone()
+                    .unwrap_or_else(|| GitRef::Branch(self.git.branch().to_string())),
+            );
+            lines.extend(live.and_then(|live| drift::describe_ref(&self.model, &live, &wanted)));
+        }
         if !lines.is_empty() {
             tracing::info!(findings = lines.len(), "cluster drift");
             files.insert(
@@ -615,22 +603,6 @@ impl Bootstrap {
     }
 }
 
-/// The `spec.ref` fields of the root GitRepository among the objects to apply (after
-/// any kustomization patches, which may set the ref themselves).
-fn planned_ref_fields(sync: &[serde_json::Value], namespace: &str) -> BTreeSet<String> {
-    sync.iter()
-        .find(|o| {
-            o.get("kind").and_then(serde_json::Value::as_str) == Some("GitRepository")
-                && o.pointer("/metadata/name")
-                    .and_then(serde_json::Value::as_str)
-                    == Some(namespace)
-        })
-        .and_then(|o| o.pointer("/spec/ref"))
-        .and_then(serde_json::Value::as_object)
-        .map(|r| r.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
 /// The commits of a create (components, then sync and kustomization, as the reference
 /// commits them) or of an update (one commit, removing files no longer planned).
 fn transactions(
@@ -680,25 +652,5 @@ fn transactions(
             message: "Update Flux manifests".to_string(),
             ..Transaction::default()
         }],
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn planned_ref_fields_reads_the_root_git_repository_only() {
-        let sync = vec![
-            json!({"kind": "GitRepository", "metadata": {"name": "other"}, "spec": {"ref": {"commit": "x"}}}),
-            json!({"kind": "GitRepository", "metadata": {"name": "flux-system"}, "spec": {"ref": {"semver": ">=1.0.0"}}}),
-            json!({"kind": "Kustomization", "metadata": {"name": "flux-system"}, "spec": {}}),
-        ];
-        assert_eq!(
-            planned_ref_fields(&sync, "flux-system"),
-            BTreeSet::from(["semver".to_string()])
-        );
-        assert!(planned_ref_fields(&sync[2..], "flux-system").is_empty());
     }
 }

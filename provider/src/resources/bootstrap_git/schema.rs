@@ -109,13 +109,13 @@ pub fn schema() -> Schema {
             .description("Name of the git credentials Secret (RFC 1123 subdomain). Changing it replaces the resource. Defaults to `flux-system`."),
         Attribute::string("sync_commit")
             .optional()
-            .description("Make the root GitRepository follow this commit (full SHA-1 or SHA-256 id) instead of the branch. The manifests are still committed to the branch; the bootstrap waits for the GitRepository and Kustomization to be ready rather than for the pushed commit. Conflicts with `sync_tag` and `sync_semver`. An extension of the reference schema."),
+            .description("Make the root GitRepository follow this commit (full SHA-1 or SHA-256 id) instead of the branch. The manifests are still committed to the branch; the commit must hold them at `path` (its `gotk-sync.yaml` may follow the branch: a commit wins over a branch). A change of ref finishes once the root Kustomization has applied the commit. Conflicts with `sync_tag` and `sync_semver`. An extension of the reference schema."),
         Attribute::string("sync_semver")
             .optional()
-            .description("Make the root GitRepository follow the newest tag in this semver range (e.g. `>=1.0.0 <2.0.0`) instead of the branch. Tag a commit that holds the sync manifests with this ref: the root Kustomization applies `gotk-sync.yaml` from the tag. Conflicts with `sync_tag` and `sync_commit`. An extension of the reference schema."),
+            .description("Make the root GitRepository follow the newest tag in this semver range (e.g. `>=1.0.0 <2.0.0`) instead of the branch. Tag a commit that holds the sync manifests with this ref: the root Kustomization applies `gotk-sync.yaml` from the tag, and an apply that finds it following another ref fails here. A change of ref finishes once the root Kustomization has applied the newest matching tag. Conflicts with `sync_tag` and `sync_commit`. An extension of the reference schema."),
         Attribute::string("sync_tag")
             .optional()
-            .description("Make the root GitRepository follow this tag instead of the branch. Tag a commit that holds the sync manifests with this ref: the root Kustomization applies `gotk-sync.yaml` from the tag. Conflicts with `sync_semver` and `sync_commit`. An extension of the reference schema."),
+            .description("Make the root GitRepository follow this tag instead of the branch. Tag a commit that holds the sync manifests with this ref: the root Kustomization applies `gotk-sync.yaml` from the tag, and an apply that finds it following another ref fails here. A change of ref finishes once the root Kustomization has applied the tag. Conflicts with `sync_semver` and `sync_commit`. An extension of the reference schema."),
         inputs_only(Attribute::single_nested(
             "timeouts",
             vec![

@@ -25,6 +25,39 @@ fn release(url: &str, tag: &str, from: &str, to: &str) {
     git(checkout.path(), &["push", "-q", "origin", "HEAD", tag]);
 }
 
+/// The configuration of these tests, with `extra` lines in the resource.
+fn config(tf: &Terraform, url: &str, extra: &str) -> String {
+    format!(
+        "{}{}",
+        provider_http(url),
+        resource(
+            tf,
+            &format!(
+                "  path       = \"clusters/refs\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n{extra}"
+            )
+        )
+    )
+}
+
+fn kustomization(jsonpath: &str) -> String {
+    kubectl(&[
+        "-n",
+        "flux-system",
+        "get",
+        "kustomization",
+        "flux-system",
+        "-o",
+        &format!("jsonpath={jsonpath}"),
+    ])
+}
+
+/// Asserts that Flux follows the ref: the GitRepository's artifact is `revision` and the
+/// root Kustomization applied it.
+fn assert_flux_at(revision: &str) {
+    assert_eq!(git_repository("{.status.artifact.revision}"), revision);
+    assert_eq!(kustomization("{.status.lastAppliedRevision}"), revision);
+}
+
 fn git_repository(jsonpath: &str) -> String {
     kubectl(&[
         "-n",
@@ -38,27 +71,14 @@ fn git_repository(jsonpath: &str) -> String {
 }
 
 /// TPF #366, #712, #695: the root GitRepository follows a tag, then a semver range;
-/// each apply finishes (no wait for a revision a tag never reports) and plans empty.
+/// each apply finishes (no wait for a revision a tag never reports) once Flux applied
+/// the revision the new ref resolves to, and plans empty.
 #[test]
-#[ignore = "races under load: switching the ref from a tag to a semver range once left the \
-            GitRepository with an empty ref (source-controller then looked for master) while \
-            Flux applied gotk-sync.yaml as it is at the tag; run with --ignored"]
 fn bootstrap_git_sync_tag_then_semver_follow_release_tags() {
     let _turn = serial();
     let tf = Terraform::latest();
     let urls = repo("bootstrap-refs", false);
-    let config = |extra: &str| {
-        format!(
-            "{}{}",
-            provider_http(&urls.http),
-            resource(
-                &tf,
-                &format!(
-                    "  path       = \"clusters/refs\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n{extra}"
-                )
-            )
-        )
-    };
+    let config = |extra: &str| config(&tf, &urls.http, extra);
     let wd = tf.workdir("bootstrap-refs", &config(""));
     let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
@@ -124,4 +144,140 @@ fn bootstrap_git_sync_refs_invalid_or_conflicting_fail_at_plan() {
             );
         }
     }
+}
+
+/// The root GitRepository follows a commit (the bootstrap's own, whose gotk-sync.yaml
+/// follows the branch: kustomize-controller puts `branch` back beside the `commit`,
+/// which wins); the apply finishes and plans empty; going back to the branch follows
+/// its new tip.
+#[test]
+fn bootstrap_git_sync_commit_then_branch_follow_each() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-commit", false);
+    let wd = tf.workdir("bootstrap-commit", &config(&tf, &urls.http, ""));
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    let checkout = clone(&urls.http);
+    let commit = git(checkout.path(), &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+
+    wd.write_main(&config(
+        &tf,
+        &urls.http,
+        &format!("  sync_commit = \"{commit}\""),
+    ));
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert_eq!(git_repository("{.spec.ref.commit}"), commit);
+    let revision = git_repository("{.status.artifact.revision}");
+    assert!(revision.ends_with(&format!("sha1:{commit}")), "{revision}");
+    assert_flux_at(&revision);
+
+    wd.write_main(&config(&tf, &urls.http, ""));
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert_eq!(git_repository("{.spec.ref.commit}"), "");
+    assert_eq!(git_repository("{.spec.ref.branch}"), "main");
+    let tip = git(clone(&urls.http).path(), &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    assert_ne!(tip, commit);
+    assert_flux_at(&format!("main@sha1:{tip}"));
+    wd.destroy().success();
+}
+
+/// From a tag back to the branch: the tag's gotk-sync.yaml names the tag, and a stale
+/// apply of it beside the branch would keep Flux on the tag (a tag wins over a branch);
+/// the apply ends with Flux on the branch tip. A ref changed by hand then shows in the
+/// plan as one readable line, and the next apply puts the branch back.
+#[test]
+fn bootstrap_git_sync_tag_then_branch_follows_the_tip_and_shows_ref_drift() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-tag-branch", false);
+    let wd = tf.workdir("bootstrap-tag-branch", &config(&tf, &urls.http, ""));
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    release(
+        &urls.http,
+        "v1.0.0",
+        "    branch: main\n",
+        "    tag: v1.0.0\n",
+    );
+    wd.write_main(&config(&tf, &urls.http, "  sync_tag = \"v1.0.0\""));
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert!(git_repository("{.status.artifact.revision}").starts_with("v1.0.0@sha1:"));
+
+    wd.write_main(&config(&tf, &urls.http, ""));
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert_eq!(git_repository("{.spec.ref.tag}"), "");
+    let tip = git(clone(&urls.http).path(), &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    assert_flux_at(&format!("main@sha1:{tip}"));
+
+    kubectl(&[
+        "-n",
+        "flux-system",
+        "patch",
+        "gitrepository",
+        "flux-system",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"ref":{"tag":"v1.0.0"}}}"#,
+    ]);
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.all()
+            .contains("GitRepository flux-system/flux-system follows tag v1.0.0 (spec.ref), expected branch main"),
+        "{}",
+        plan.all()
+    );
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    assert_eq!(git_repository("{.spec.ref.tag}"), "");
+    wd.destroy().success();
+}
+
+/// A tag on a commit whose gotk-sync.yaml follows another tag: Flux would flip between
+/// the two; the apply fails at `sync_tag` and says why instead of waiting out the
+/// timeout.
+#[test]
+fn bootstrap_git_sync_tag_whose_sync_file_follows_another_ref_fails_at_sync_tag() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-tag-conflict", false);
+    let wd = tf.workdir("bootstrap-tag-conflict", &config(&tf, &urls.http, ""));
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    release(
+        &urls.http,
+        "v1.0.0",
+        "    branch: main\n",
+        "    tag: v1.0.0\n",
+    );
+    let checkout = clone(&urls.http);
+    git(checkout.path(), &["tag", "v2.0.0", "v1.0.0"]);
+    git(checkout.path(), &["push", "-q", "origin", "v2.0.0"]);
+
+    wd.write_main(&config(
+        &tf,
+        &urls.http,
+        "  sync_tag = \"v2.0.0\"\n  timeouts = { update = \"3m\" }",
+    ));
+    let text = wd.apply().failure().flat();
+    for expected in [
+        "Git Ref Reverted By Flux",
+        "sync_tag",
+        "makes it follow tag v1.0.0",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in {text}");
+    }
+    wd.destroy().success();
 }
