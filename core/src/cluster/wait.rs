@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::readiness::{flux_readiness, kstatus_readiness, Readiness};
 use super::{is_not_found, Cluster, ClusterError, ObjectRef};
 
-/// The default poll interval, as the Flux CLI's.
+/// The longest poll interval, as the Flux CLI's.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
 
 /// How an object is judged ready.
@@ -50,7 +50,9 @@ impl WaitTarget {
 }
 
 impl Cluster {
-    /// Waits until every target is ready, polling every 2 s, for at most `timeout`.
+    /// Waits until every target is ready, for at most `timeout`: polling after 250 ms,
+    /// then twice as long each round up to every 2 s, so that an object ready at once
+    /// (on a near cluster) costs no full interval.
     ///
     /// A terminal failure (Ready=False, Stalled=True, suspended, progress deadline exceeded)
     /// fails at once with the object's message. On timeout the error lists every object still
@@ -64,7 +66,8 @@ impl Cluster {
             .await
     }
 
-    /// [`Cluster::wait`] with a chosen poll interval.
+    /// [`Cluster::wait`] with a chosen longest poll interval (the first pause is an
+    /// eighth of it, at least 50 ms).
     #[tracing::instrument(skip_all, fields(targets = targets.len(), timeout_s = timeout.as_secs()))]
     pub async fn wait_with_interval(
         &self,
@@ -75,6 +78,7 @@ impl Cluster {
         let deadline = Instant::now() + timeout;
         let mut last_seen: HashMap<&ObjectRef, Readiness> = HashMap::new();
         let mut pending: Vec<&WaitTarget> = targets.iter().collect();
+        let mut pause = (interval / 8).max(Duration::from_millis(50)).min(interval);
         loop {
             let verdicts = try_join_all(pending.iter().map(|target| async move {
                 match self.find_object(&target.object).await {
@@ -132,7 +136,8 @@ impl Cluster {
                         .collect(),
                 });
             }
-            tokio::time::sleep(interval.min(deadline - now)).await;
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(interval);
         }
     }
 

@@ -227,30 +227,47 @@ impl Bootstrap {
             None => None,
         };
         let files = expected.by_key(&self.model);
-        let tip = self.write_git(mode, &expected, &files, prior_keys).await?;
-        tracing::info!(
-            commit = tip.as_deref().unwrap_or("none"),
-            "manifests in git"
-        );
-
-        on_cluster(
-            &self.cluster,
-            "Failed To Install Flux",
-            move |c| async move { c.apply(&install).await },
-        )
-        .await?;
-        if let (Some(data), Some(name)) = (pull, &self.model.image_pull_secret) {
-            self.ensure_secret(name, SecretType::DockerConfigJson, data)
-                .await?;
-        }
-        if !self.model.disable_secret_creation {
-            self.ensure_secret(
-                &self.model.secret_name.clone(),
-                SecretType::Opaque,
-                git_secret_data(&credentials),
+        // Git and the install do not depend on each other (the controllers read git only
+        // once the sync objects, applied after both, point them at it): run them together.
+        let this: &Self = self;
+        let in_git = async {
+            let tip = this.write_git(mode, &expected, &files, prior_keys).await?;
+            tracing::info!(
+                commit = tip.as_deref().unwrap_or("none"),
+                "manifests in git"
+            );
+            Ok::<_, Diagnostic>(tip)
+        };
+        let in_cluster = async {
+            on_cluster(
+                &this.cluster,
+                "Failed To Install Flux",
+                move |c| async move { c.apply(&install).await },
             )
             .await?;
-        }
+            if let (Some(data), Some(name)) = (pull, &this.model.image_pull_secret) {
+                this.ensure_secret(name, SecretType::DockerConfigJson, data)
+                    .await?;
+            }
+            if !this.model.disable_secret_creation {
+                this.ensure_secret(
+                    &this.model.secret_name,
+                    SecretType::Opaque,
+                    git_secret_data(&credentials),
+                )
+                .await?;
+            }
+            Ok::<_, Diagnostic>(())
+        };
+        let tip = match tokio::join!(in_git, in_cluster) {
+            (Ok(tip), Ok(())) => tip,
+            (Err(git), Err(cluster)) => {
+                let mut both = Diagnostics::from(git);
+                both.push(cluster);
+                return Err(both);
+            }
+            (Err(error), Ok(())) | (Ok(_), Err(error)) => return Err(error.into()),
+        };
         // The new ref is written in one request before the apply (see sync_ref).
         let wanted_ref = sync_ref::planned(&sync, &ns);
         let switched = match &wanted_ref {
