@@ -3,9 +3,11 @@
 //! A [`Value`] carries no type of its own; the schema's [`Type`](crate::Type) decides
 //! how it is encoded on the wire ([`msgpack`]) and read from stored state ([`json`]).
 
+mod decimal;
 pub mod json;
 mod model;
 pub mod msgpack;
+mod trail;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -42,7 +44,7 @@ impl Number {
                 Some(*f as i64)
             }
             Number::Float(_) => None,
-            Number::Decimal(s) => s.parse().ok(),
+            Number::Decimal(s) => decimal::canonical(s)?.parse().ok(),
         }
     }
 
@@ -64,14 +66,31 @@ impl Number {
         }
     }
 
-    /// A canonical decimal text, used for equality.
+    /// A number from decimal text, keeping every digit: an integer that fits 64 bits,
+    /// else the text itself. `None` when the text is not a decimal literal.
+    pub fn from_text(text: &str) -> Option<Self> {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Number::Int(i));
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(Number::UInt(u));
+        }
+        decimal::canonical(text).map(|_| Number::Decimal(text.to_string()))
+    }
+
+    /// A canonical decimal text, used for equality: one spelling per value, whatever
+    /// form the number arrived in.
     fn canonical(&self) -> String {
         match self {
             Number::Int(i) => i.to_string(),
             Number::UInt(u) => u.to_string(),
-            Number::Float(f) if f.fract() == 0.0 && f.abs() < 1.0e15 => format!("{f:.0}"),
+            // `Display` of a float is its shortest round-trip digits, in plain form.
+            Number::Float(f) if f.is_finite() => {
+                let text = f.to_string();
+                decimal::canonical(&text).unwrap_or(text)
+            }
             Number::Float(f) => f.to_string(),
-            Number::Decimal(s) => s.clone(),
+            Number::Decimal(s) => decimal::canonical(s).unwrap_or_else(|| s.clone()),
         }
     }
 }

@@ -9,37 +9,15 @@ use std::collections::BTreeMap;
 
 use rmpv::Value as Mp;
 
+use super::trail::Trail;
 use super::{Number, Unknown, Value};
 use crate::error::CodecError;
-use crate::path::AttributePath;
 use crate::types::Type;
 
 /// The extension type Terraform uses for a plain unknown value.
 const EXT_UNKNOWN: i8 = 0;
 /// The extension type of a refined unknown value (Terraform 1.6+).
 const EXT_REFINED_UNKNOWN: i8 = 12;
-
-/// Where the codec is inside a value, as borrowed steps: the owned
-/// [`AttributePath`] of an error is built only when there is one, not for every
-/// value of a large plan.
-#[derive(Clone, Copy)]
-enum Trail<'a> {
-    Root,
-    Attr(&'a Trail<'a>, &'a str),
-    Key(&'a Trail<'a>, &'a str),
-    Index(&'a Trail<'a>, usize),
-}
-
-impl Trail<'_> {
-    fn path(&self) -> AttributePath {
-        match self {
-            Trail::Root => AttributePath::root(),
-            Trail::Attr(parent, name) => parent.path().at_attr(*name),
-            Trail::Key(parent, key) => parent.path().at_key(*key),
-            Trail::Index(parent, index) => parent.path().at_index(*index),
-        }
-    }
-}
 
 /// Decodes msgpack bytes as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
@@ -115,10 +93,9 @@ fn from_mp(raw: Mp, ty: &Type, path: &Trail<'_>) -> Result<Value, CodecError> {
                 let text = s
                     .into_str()
                     .ok_or_else(|| mismatch(path, ty, "invalid UTF-8"))?;
-                if text.parse::<f64>().is_err() {
-                    return Err(mismatch(path, ty, "non-numeric string"));
-                }
-                Ok(Value::Number(Number::Decimal(text)))
+                Number::from_text(&text)
+                    .map(Value::Number)
+                    .ok_or_else(|| mismatch(path, ty, "non-numeric string"))
             }
             other => Err(mismatch(path, ty, mp_kind(&other))),
         },
