@@ -294,6 +294,381 @@ fn log_outcome(started: Instant, diags: &Diagnostics) {
     );
 }
 
+/// A response that carries the diagnostics of its request.
+trait Reply {
+    fn set_diagnostics(&mut self, diagnostics: Vec<pb::Diagnostic>);
+}
+
+macro_rules! replies {
+    ($($rpc:ident),* $(,)?) => {
+        $(impl Reply for pb::$rpc::Response {
+            fn set_diagnostics(&mut self, diagnostics: Vec<pb::Diagnostic>) {
+                self.diagnostics = diagnostics;
+            }
+        })*
+    };
+}
+
+replies!(
+    validate_provider_config,
+    validate_resource_config,
+    validate_data_resource_config,
+    upgrade_resource_state,
+    configure_provider,
+    read_resource,
+    plan_resource_change,
+    apply_resource_change,
+    import_resource_state,
+    read_data_source,
+);
+
+/// The frame every RPC shares: the handler runs in the RPC's span, then one log
+/// line says how long it took and what it reported, and the diagnostics go into
+/// the response.
+async fn serve<T: Reply>(
+    span: tracing::Span,
+    handle: impl Future<Output = (T, Diagnostics)>,
+) -> Result<Response<T>, Status> {
+    async {
+        let started = Instant::now();
+        let (mut reply, diags) = handle.await;
+        log_outcome(started, &diags);
+        reply.set_diagnostics(diags.to_proto());
+        Ok(Response::new(reply))
+    }
+    .instrument(span)
+    .await
+}
+
+impl<P: Provider> ProviderService<P> {
+    async fn validate_provider(
+        &self,
+        req: pb::validate_provider_config::Request,
+        diags: &mut Diagnostics,
+    ) {
+        let checked = checked_config(
+            &self.provider_schema.block,
+            &self.provider_type,
+            req.config.as_ref(),
+            diags,
+        );
+        if let Some(config) = checked {
+            let mut own = Diagnostics::new();
+            self.provider.validate(&config, &mut own).await;
+            diags.extend(own);
+        }
+    }
+
+    async fn validate_resource(
+        &self,
+        req: pb::validate_resource_config::Request,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(entry) = self.resource(&req.type_name, diags) else {
+            return;
+        };
+        let checked = checked_config(&entry.schema.block, &entry.ty, req.config.as_ref(), diags);
+        if let Some(config) = checked {
+            let mut own = Diagnostics::new();
+            entry.resource.validate(&config, &mut own).await;
+            diags.extend(own);
+        }
+    }
+
+    async fn validate_data_source(
+        &self,
+        req: pb::validate_data_resource_config::Request,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(entry) = self.data_source(&req.type_name, diags) else {
+            return;
+        };
+        let checked = checked_config(&entry.schema.block, &entry.ty, req.config.as_ref(), diags);
+        if let Some(config) = checked {
+            let mut own = Diagnostics::new();
+            entry.data_source.validate(&config, &mut own).await;
+            diags.extend(own);
+        }
+    }
+
+    fn upgrade(
+        &self,
+        req: pb::upgrade_resource_state::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::DynamicValue> {
+        let entry = self.resource(&req.type_name, diags)?;
+        let raw = req.raw_state.map(|r| r.json).unwrap_or_default();
+        if raw.is_empty() {
+            diags.error(
+                "Unsupported State Format",
+                "The stored state is in the legacy flatmap format, which this provider never wrote.",
+            );
+            return None;
+        }
+        let mut resp = UpgradeResponse::default();
+        entry.resource.upgrade_state(req.version, &raw, &mut resp);
+        diags.extend(resp.diagnostics);
+        if diags.has_errors() {
+            return None;
+        }
+        encode(&resp.state, &entry.ty, diags)
+    }
+
+    async fn configure(&self, req: pb::configure_provider::Request, diags: &mut Diagnostics) {
+        let config = decode(
+            req.config.as_ref(),
+            &self.provider_type,
+            "Configuration",
+            diags,
+        );
+        if diags.has_errors() {
+            return;
+        }
+        tracing::info!(
+            terraform_version = %req.terraform_version,
+            provider_version = self.provider.version(),
+            "configuring provider"
+        );
+        let request = ConfigureRequest {
+            terraform_version: req.terraform_version,
+            config,
+        };
+        if let Some(data) = self.provider.configure(request, diags).await {
+            *self.data.write().await = Some(Arc::new(data));
+        }
+    }
+
+    /// Reads a resource; on any failure the response keeps the state Terraform sent.
+    async fn read(
+        &self,
+        req: pb::read_resource::Request,
+        response: &mut pb::read_resource::Response,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(entry) = self.resource(&req.type_name, diags) else {
+            return;
+        };
+        let state = decode(req.current_state.as_ref(), &entry.ty, "State", diags);
+        if diags.has_errors() {
+            return;
+        }
+        let Some(data) = self.data(diags).await else {
+            return;
+        };
+        let mut resp = ReadResponse {
+            state: state.clone(),
+            private: req.private.clone(),
+            diagnostics: Diagnostics::new(),
+        };
+        let request = ReadRequest {
+            state,
+            private: req.private,
+        };
+        let work = entry.resource.read(&data, request, &mut resp);
+        if self.cancellable(work, diags).await.is_none() {
+            return;
+        }
+        diags.extend(std::mem::take(&mut resp.diagnostics));
+        if diags.has_errors() {
+            return;
+        }
+        check_known(&resp.state, &AttributePath::root(), diags);
+        response.new_state = encode(&resp.state, &entry.ty, diags);
+        response.private = resp.private;
+    }
+
+    async fn plan(
+        &self,
+        req: pb::plan_resource_change::Request,
+        response: &mut pb::plan_resource_change::Response,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(entry) = self.resource(&req.type_name, diags) else {
+            return;
+        };
+        let prior = decode(req.prior_state.as_ref(), &entry.ty, "Prior State", diags);
+        let proposed = decode(
+            req.proposed_new_state.as_ref(),
+            &entry.ty,
+            "Proposed State",
+            diags,
+        );
+        let config = decode(req.config.as_ref(), &entry.ty, "Configuration", diags);
+        if diags.has_errors() {
+            return;
+        }
+        let (planned, requires_replace) = if proposed.is_null() {
+            (Value::Null, Vec::new())
+        } else {
+            let planned = plan_block(&entry.schema.block, &prior, &config, &proposed);
+            (planned.planned, planned.requires_replace)
+        };
+        let mut plan = PlanContext {
+            prior,
+            config,
+            planned,
+            requires_replace,
+            prior_private: req.prior_private.clone(),
+            planned_private: req.prior_private,
+        };
+        // A destroy plan from Terraform 1.0 comes before any configure; the
+        // resource's hook then has nothing to work with and is skipped.
+        let data = if plan.is_destroy() {
+            self.data.read().await.clone()
+        } else {
+            self.data(diags).await
+        };
+        if let Some(data) = data {
+            let mut own = Diagnostics::new();
+            let work = entry.resource.modify_plan(&data, &mut plan, &mut own);
+            if self.cancellable(work, diags).await.is_some() {
+                diags.extend(own);
+            }
+        }
+        if diags.has_errors() {
+            return;
+        }
+        plan.requires_replace.sort();
+        plan.requires_replace.dedup();
+        let planned = if plan.is_destroy() {
+            Value::Null
+        } else {
+            plan.planned
+        };
+        response.planned_state = encode(&planned, &entry.ty, diags);
+        response.requires_replace = plan
+            .requires_replace
+            .iter()
+            .map(AttributePath::to_proto)
+            .collect();
+        response.planned_private = plan.planned_private;
+    }
+
+    /// Applies a planned change: a null plan deletes, a null prior creates, anything
+    /// else updates. On failure the response keeps the prior state unless the
+    /// resource returned what it made.
+    async fn apply(
+        &self,
+        req: pb::apply_resource_change::Request,
+        response: &mut pb::apply_resource_change::Response,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(entry) = self.resource(&req.type_name, diags) else {
+            return;
+        };
+        let prior = decode(req.prior_state.as_ref(), &entry.ty, "Prior State", diags);
+        let planned = decode(
+            req.planned_state.as_ref(),
+            &entry.ty,
+            "Planned State",
+            diags,
+        );
+        let config = decode(req.config.as_ref(), &entry.ty, "Configuration", diags);
+        if diags.has_errors() {
+            return;
+        }
+        let Some(data) = self.data(diags).await else {
+            return;
+        };
+        if planned.is_null() {
+            let mut resp = DeleteResponse::default();
+            let request = DeleteRequest {
+                prior,
+                private: req.planned_private,
+            };
+            let work = entry.resource.delete(&data, request, &mut resp);
+            if self.cancellable(work, diags).await.is_none() {
+                return;
+            }
+            diags.extend(resp.diagnostics);
+            if !diags.has_errors() {
+                response.new_state = encode(&Value::Null, &entry.ty, diags);
+                response.private = Vec::new();
+            }
+            return;
+        }
+        let creating = prior.is_null();
+        let mut resp = ApplyResponse {
+            state: planned.clone(),
+            private: req.planned_private.clone(),
+            diagnostics: Diagnostics::new(),
+        };
+        let request = ApplyRequest {
+            prior,
+            planned,
+            config,
+            planned_private: req.planned_private,
+        };
+        let work = async {
+            if creating {
+                entry.resource.create(&data, request, &mut resp).await;
+            } else {
+                entry.resource.update(&data, request, &mut resp).await;
+            }
+        };
+        if self.cancellable(work, diags).await.is_none() {
+            return;
+        }
+        diags.extend(std::mem::take(&mut resp.diagnostics));
+        if !diags.has_errors() {
+            check_known(&resp.state, &AttributePath::root(), diags);
+        }
+        // A failed create may still return what it made, so that Terraform keeps
+        // it (tainted) instead of losing track of it.
+        if !resp.state.is_null() && resp.state.is_wholly_known() {
+            response.new_state = encode(&resp.state, &entry.ty, diags);
+            response.private = resp.private;
+        }
+    }
+
+    async fn import(
+        &self,
+        req: pb::import_resource_state::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::import_resource_state::ImportedResource> {
+        let entry = self.resource(&req.type_name, diags)?;
+        let data = self.data(diags).await?;
+        let mut resp = ImportResponse::default();
+        let work = entry.resource.import(&data, &req.id, &mut resp);
+        self.cancellable(work, diags).await?;
+        diags.extend(std::mem::take(&mut resp.diagnostics));
+        if diags.has_errors() {
+            return None;
+        }
+        let state = encode(&resp.state, &entry.ty, diags)?;
+        Some(pb::import_resource_state::ImportedResource {
+            type_name: req.type_name,
+            state: Some(state),
+            private: resp.private,
+        })
+    }
+
+    async fn read_data(
+        &self,
+        req: pb::read_data_source::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::DynamicValue> {
+        let entry = self.data_source(&req.type_name, diags)?;
+        let config = decode(req.config.as_ref(), &entry.ty, "Configuration", diags);
+        if diags.has_errors() {
+            return None;
+        }
+        let data = self.data(diags).await?;
+        let mut resp = DataReadResponse {
+            state: config.clone(),
+            diagnostics: Diagnostics::new(),
+        };
+        let work = entry.data_source.read(&data, config, &mut resp);
+        self.cancellable(work, diags).await?;
+        diags.extend(std::mem::take(&mut resp.diagnostics));
+        if diags.has_errors() {
+            return None;
+        }
+        check_known(&resp.state, &AttributePath::root(), diags);
+        encode(&resp.state, &entry.ty, diags)
+    }
+}
+
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     async fn get_metadata(
@@ -335,26 +710,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ValidateProviderConfig", "");
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            let checked = checked_config(
-                &self.provider_schema.block,
-                &self.provider_type,
-                req.config.as_ref(),
-                &mut diags,
-            );
-            if let Some(config) = checked {
-                let mut own = Diagnostics::new();
-                self.provider.validate(&config, &mut own).await;
-                diags.extend(own);
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::validate_provider_config::Response {
-                diagnostics: diags.to_proto(),
-            }))
-        }
-        .instrument(span)
+            self.validate_provider(req, &mut diags).await;
+            (pb::validate_provider_config::Response::default(), diags)
+        })
         .await
     }
 
@@ -364,28 +724,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ValidateResourceConfig", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
-                let checked = checked_config(
-                    &entry.schema.block,
-                    &entry.ty,
-                    req.config.as_ref(),
-                    &mut diags,
-                );
-                if let Some(config) = checked {
-                    let mut own = Diagnostics::new();
-                    entry.resource.validate(&config, &mut own).await;
-                    diags.extend(own);
-                }
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::validate_resource_config::Response {
-                diagnostics: diags.to_proto(),
-            }))
-        }
-        .instrument(span)
+            self.validate_resource(req, &mut diags).await;
+            (pb::validate_resource_config::Response::default(), diags)
+        })
         .await
     }
 
@@ -395,28 +738,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ValidateDataResourceConfig", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            if let Some(entry) = self.data_source(&req.type_name, &mut diags) {
-                let checked = checked_config(
-                    &entry.schema.block,
-                    &entry.ty,
-                    req.config.as_ref(),
-                    &mut diags,
-                );
-                if let Some(config) = checked {
-                    let mut own = Diagnostics::new();
-                    entry.data_source.validate(&config, &mut own).await;
-                    diags.extend(own);
-                }
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::validate_data_resource_config::Response {
-                diagnostics: diags.to_proto(),
-            }))
-        }
-        .instrument(span)
+            self.validate_data_source(req, &mut diags).await;
+            (
+                pb::validate_data_resource_config::Response::default(),
+                diags,
+            )
+        })
         .await
     }
 
@@ -426,33 +755,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("UpgradeResourceState", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            let mut upgraded = None;
-            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
-                let raw = req.raw_state.map(|r| r.json).unwrap_or_default();
-                if raw.is_empty() {
-                    diags.error(
-                        "Unsupported State Format",
-                        "The stored state is in the legacy flatmap format, which this provider never wrote.",
-                    );
-                } else {
-                    let mut resp = UpgradeResponse::default();
-                    entry.resource.upgrade_state(req.version, &raw, &mut resp);
-                    diags.extend(resp.diagnostics);
-                    if !diags.has_errors() {
-                        upgraded = encode(&resp.state, &entry.ty, &mut diags);
-                    }
-                }
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::upgrade_resource_state::Response {
-                upgraded_state: upgraded,
-                diagnostics: diags.to_proto(),
-            }))
-        }
-        .instrument(span)
+            let upgraded_state = self.upgrade(req, &mut diags);
+            let response = pb::upgrade_resource_state::Response {
+                upgraded_state,
+                diagnostics: Vec::new(),
+            };
+            (response, diags)
+        })
         .await
     }
 
@@ -462,35 +773,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ConfigureProvider", "");
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            let config = decode(
-                req.config.as_ref(),
-                &self.provider_type,
-                "Configuration",
-                &mut diags,
-            );
-            if !diags.has_errors() {
-                tracing::info!(
-                    terraform_version = %req.terraform_version,
-                    provider_version = self.provider.version(),
-                    "configuring provider"
-                );
-                let request = ConfigureRequest {
-                    terraform_version: req.terraform_version,
-                    config,
-                };
-                if let Some(data) = self.provider.configure(request, &mut diags).await {
-                    *self.data.write().await = Some(Arc::new(data));
-                }
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::configure_provider::Response {
-                diagnostics: diags.to_proto(),
-            }))
-        }
-        .instrument(span)
+            self.configure(req, &mut diags).await;
+            (pb::configure_provider::Response::default(), diags)
+        })
         .await
     }
 
@@ -500,42 +787,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ReadResource", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            let mut new_state = req.current_state.clone();
-            let mut private = req.private.clone();
-            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
-                let state = decode(req.current_state.as_ref(), &entry.ty, "State", &mut diags);
-                if let (false, Some(data)) = (diags.has_errors(), self.data(&mut diags).await) {
-                    let mut resp = ReadResponse {
-                        state: state.clone(),
-                        private: req.private.clone(),
-                        diagnostics: Diagnostics::new(),
-                    };
-                    let request = ReadRequest {
-                        state,
-                        private: req.private,
-                    };
-                    let work = entry.resource.read(&data, request, &mut resp);
-                    if self.cancellable(work, &mut diags).await.is_some() {
-                        diags.extend(std::mem::take(&mut resp.diagnostics));
-                        if !diags.has_errors() {
-                            check_known(&resp.state, &AttributePath::root(), &mut diags);
-                            new_state = encode(&resp.state, &entry.ty, &mut diags);
-                            private = resp.private;
-                        }
-                    }
-                }
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::read_resource::Response {
-                new_state,
-                diagnostics: diags.to_proto(),
-                private,
-            }))
-        }
-        .instrument(span)
+            let mut response = pb::read_resource::Response {
+                new_state: req.current_state.clone(),
+                private: req.private.clone(),
+                ..Default::default()
+            };
+            self.read(req, &mut response, &mut diags).await;
+            (response, diags)
+        })
         .await
     }
 
@@ -545,82 +806,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("PlanResourceChange", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
             let mut response = pb::plan_resource_change::Response::default();
-            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
-                let prior = decode(
-                    req.prior_state.as_ref(),
-                    &entry.ty,
-                    "Prior State",
-                    &mut diags,
-                );
-                let proposed = decode(
-                    req.proposed_new_state.as_ref(),
-                    &entry.ty,
-                    "Proposed State",
-                    &mut diags,
-                );
-                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
-                if !diags.has_errors() {
-                    let mut plan = if proposed.is_null() {
-                        PlanContext {
-                            prior,
-                            config,
-                            planned: Value::Null,
-                            requires_replace: Vec::new(),
-                            prior_private: req.prior_private.clone(),
-                            planned_private: req.prior_private.clone(),
-                        }
-                    } else {
-                        let planned = plan_block(&entry.schema.block, &prior, &config, &proposed);
-                        PlanContext {
-                            prior,
-                            config,
-                            planned: planned.planned,
-                            requires_replace: planned.requires_replace,
-                            prior_private: req.prior_private.clone(),
-                            planned_private: req.prior_private.clone(),
-                        }
-                    };
-                    // A destroy plan from Terraform 1.0 comes before any configure; the
-                    // resource's hook then has nothing to work with and is skipped.
-                    let data = if plan.is_destroy() {
-                        self.data.read().await.clone()
-                    } else {
-                        self.data(&mut diags).await
-                    };
-                    if let Some(data) = data {
-                        let mut own = Diagnostics::new();
-                        let work = entry.resource.modify_plan(&data, &mut plan, &mut own);
-                        if self.cancellable(work, &mut diags).await.is_some() {
-                            diags.extend(own);
-                        }
-                    }
-                    plan.requires_replace.sort();
-                    plan.requires_replace.dedup();
-                    if !diags.has_errors() {
-                        let planned = if plan.is_destroy() {
-                            Value::Null
-                        } else {
-                            plan.planned
-                        };
-                        response.planned_state = encode(&planned, &entry.ty, &mut diags);
-                        response.requires_replace = plan
-                            .requires_replace
-                            .iter()
-                            .map(AttributePath::to_proto)
-                            .collect();
-                        response.planned_private = plan.planned_private;
-                    }
-                }
-            }
-            log_outcome(started, &diags);
-            response.diagnostics = diags.to_proto();
-            Ok(Response::new(response))
-        }
-        .instrument(span)
+            self.plan(req, &mut response, &mut diags).await;
+            (response, diags)
+        })
         .await
     }
 
@@ -630,83 +821,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ApplyResourceChange", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
             let mut response = pb::apply_resource_change::Response {
                 new_state: req.prior_state.clone(),
                 private: req.planned_private.clone(),
                 ..Default::default()
             };
-            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
-                let prior = decode(
-                    req.prior_state.as_ref(),
-                    &entry.ty,
-                    "Prior State",
-                    &mut diags,
-                );
-                let planned = decode(
-                    req.planned_state.as_ref(),
-                    &entry.ty,
-                    "Planned State",
-                    &mut diags,
-                );
-                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
-                if let (false, Some(data)) = (diags.has_errors(), self.data(&mut diags).await) {
-                    if planned.is_null() {
-                        let mut resp = DeleteResponse::default();
-                        let request = DeleteRequest {
-                            prior,
-                            private: req.planned_private.clone(),
-                        };
-                        let work = entry.resource.delete(&data, request, &mut resp);
-                        if self.cancellable(work, &mut diags).await.is_some() {
-                            diags.extend(resp.diagnostics);
-                            if !diags.has_errors() {
-                                response.new_state = encode(&Value::Null, &entry.ty, &mut diags);
-                                response.private = Vec::new();
-                            }
-                        }
-                    } else {
-                        let creating = prior.is_null();
-                        let mut resp = ApplyResponse {
-                            state: planned.clone(),
-                            private: req.planned_private.clone(),
-                            diagnostics: Diagnostics::new(),
-                        };
-                        let request = ApplyRequest {
-                            prior,
-                            planned,
-                            config,
-                            planned_private: req.planned_private.clone(),
-                        };
-                        let work = async {
-                            if creating {
-                                entry.resource.create(&data, request, &mut resp).await;
-                            } else {
-                                entry.resource.update(&data, request, &mut resp).await;
-                            }
-                        };
-                        if self.cancellable(work, &mut diags).await.is_some() {
-                            diags.extend(std::mem::take(&mut resp.diagnostics));
-                            if !diags.has_errors() {
-                                check_known(&resp.state, &AttributePath::root(), &mut diags);
-                            }
-                            // A failed create may still return what it made, so that
-                            // Terraform keeps it (tainted) instead of losing track of it.
-                            if !resp.state.is_null() && resp.state.is_wholly_known() {
-                                response.new_state = encode(&resp.state, &entry.ty, &mut diags);
-                                response.private = resp.private;
-                            }
-                        }
-                    }
-                }
-            }
-            log_outcome(started, &diags);
-            response.diagnostics = diags.to_proto();
-            Ok(Response::new(response))
-        }
-        .instrument(span)
+            self.apply(req, &mut response, &mut diags).await;
+            (response, diags)
+        })
         .await
     }
 
@@ -716,35 +840,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ImportResourceState", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            let mut imported = Vec::new();
-            if let Some(entry) = self.resource(&req.type_name, &mut diags) {
-                if let Some(data) = self.data(&mut diags).await {
-                    let mut resp = ImportResponse::default();
-                    let work = entry.resource.import(&data, &req.id, &mut resp);
-                    if self.cancellable(work, &mut diags).await.is_some() {
-                        diags.extend(std::mem::take(&mut resp.diagnostics));
-                        if !diags.has_errors() {
-                            if let Some(state) = encode(&resp.state, &entry.ty, &mut diags) {
-                                imported.push(pb::import_resource_state::ImportedResource {
-                                    type_name: req.type_name.clone(),
-                                    state: Some(state),
-                                    private: resp.private,
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::import_resource_state::Response {
-                imported_resources: imported,
-                diagnostics: diags.to_proto(),
-            }))
-        }
-        .instrument(span)
+            let imported = self.import(req, &mut diags).await;
+            let response = pb::import_resource_state::Response {
+                imported_resources: imported.into_iter().collect(),
+                diagnostics: Vec::new(),
+            };
+            (response, diags)
+        })
         .await
     }
 
@@ -754,34 +858,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let req = request.into_inner();
         let span = self.span("ReadDataSource", &req.type_name);
-        async {
-            let started = Instant::now();
+        serve(span, async {
             let mut diags = Diagnostics::new();
-            let mut state = None;
-            if let Some(entry) = self.data_source(&req.type_name, &mut diags) {
-                let config = decode(req.config.as_ref(), &entry.ty, "Configuration", &mut diags);
-                if let (false, Some(data)) = (diags.has_errors(), self.data(&mut diags).await) {
-                    let mut resp = DataReadResponse {
-                        state: config.clone(),
-                        diagnostics: Diagnostics::new(),
-                    };
-                    let work = entry.data_source.read(&data, config, &mut resp);
-                    if self.cancellable(work, &mut diags).await.is_some() {
-                        diags.extend(std::mem::take(&mut resp.diagnostics));
-                        if !diags.has_errors() {
-                            check_known(&resp.state, &AttributePath::root(), &mut diags);
-                            state = encode(&resp.state, &entry.ty, &mut diags);
-                        }
-                    }
-                }
-            }
-            log_outcome(started, &diags);
-            Ok(Response::new(pb::read_data_source::Response {
+            let state = self.read_data(req, &mut diags).await;
+            let response = pb::read_data_source::Response {
                 state,
-                diagnostics: diags.to_proto(),
-            }))
-        }
-        .instrument(span)
+                diagnostics: Vec::new(),
+            };
+            (response, diags)
+        })
         .await
     }
 
