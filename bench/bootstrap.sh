@@ -8,8 +8,9 @@
 #     CRDs servable, then the Flux controllers and Deployments becoming ready. Figure =
 #     sum of every RPC's duration_ms during the apply (validate, configure, plan, apply)
 #     minus those waits. Median of N.
-#   - no-change plan: wall time of `terraform plan` right after that apply (the CLI's own
-#     start-up included), and the provider's share (sum of its RPC durations). Median of N.
+#   - no-change plan, provider time: the sum of the provider's RPC durations during a
+#     `terraform plan` right after that apply (the goal's figure), printed with the
+#     plan's wall time, which adds the CLI's own start-up and state handling. Median of N.
 #   - 5 bootstraps into one repository at once: 5 `terraform apply` processes started
 #     together, one per cluster (the first cluster plus 4 from add-cluster), each with
 #     its own path: failures, wall time, whether the history stayed linear.
@@ -159,6 +160,6 @@ mkdir -p bench/results
 {
   echo "flux_bootstrap_git benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, release build, load $(cut -d' ' -f1 /proc/loadavg))"
   printf '%-52s %s\n' "bootstrap, provider time excluding waits (median $runs)" "$(median "${bootstrap_ms[@]}") ms (goal <= 500 ms; waits median $(median "${wait_ms[@]}") ms)"
-  printf '%-52s %s\n' "no-change plan, wall time of terraform plan (median $runs)" "$(median "${plan_s[@]}") s (goal <= 0.3 s; provider share median $(median "${plan_provider_ms[@]}") ms)"
+  printf '%-52s %s\n' "no-change plan, provider time (median $runs)" "$(median "${plan_provider_ms[@]}") ms (goal <= 300 ms; terraform plan wall median $(median "${plan_s[@]}") s)"
   printf '%-52s %s\n' "5 parallel terraform apply into one repository" "$failures failures, wall $(printf '%.1f' "$parallel_s") s, $synced/5 sync commits, $merges merge commits (goal: 0 failures)"
 } | tee bench/results/bootstrap.txt
