@@ -14,20 +14,34 @@ use std::time::{Duration, Instant};
 /// The provider address the tests use: the reference provider's, as a drop-in.
 pub const PROVIDER_SOURCE: &str = "fluxcd/flux";
 
+/// Which program a CLI is: both speak the same plugin protocol, but each resolves a
+/// bare provider source such as `fluxcd/flux` against its own registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cli {
+    /// HashiCorp Terraform.
+    Terraform,
+    /// OpenTofu.
+    OpenTofu,
+}
+
 /// One Terraform CLI.
 #[derive(Clone, Debug)]
 pub struct Terraform {
     /// The executable.
     pub bin: PathBuf,
-    /// Its version, as `1.15.5`.
+    /// Its version, as `1.15.5`, prefixed with `OpenTofu ` for OpenTofu so that
+    /// failure messages name the CLI.
     pub version: String,
+    /// Which program it is.
+    pub cli: Cli,
 }
 
 impl Terraform {
-    /// Terraform 1.15.5 and 1.0.3, the CLIs every acceptance test runs under.
-    /// A missing CLI fails the test with the command that installs it.
+    /// Terraform 1.15.5, Terraform 1.0.3 and OpenTofu 1.12.6: the CLIs the
+    /// CLI-matrix acceptance tests run under. A missing CLI fails the test with the
+    /// command that installs it.
     pub fn matrix() -> Vec<Terraform> {
-        vec![Self::latest(), Self::legacy()]
+        vec![Self::latest(), Self::legacy(), Self::tofu()]
     }
 
     /// Terraform 1.15.5 (`FLUX_TEST_TERRAFORM`).
@@ -38,6 +52,25 @@ impl Terraform {
     /// Terraform 1.0.3 (`FLUX_TEST_TERRAFORM_2`): the oldest supported protocol-6 CLI.
     pub fn legacy() -> Terraform {
         Self::find("FLUX_TEST_TERRAFORM_2", "terraform-1.0.3", "1.0.3")
+    }
+
+    /// OpenTofu 1.12.6 (`FLUX_TEST_TOFU`), built from its Go module by the setup.
+    pub fn tofu() -> Terraform {
+        let bin = std::env::var_os("FLUX_TEST_TOFU")
+            .map(PathBuf::from)
+            .or_else(go_bin_tofu)
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| {
+                panic!(
+                    "OpenTofu is not built: run tests/acceptance/env/setup \
+                     (or tests/acceptance/env/build/go-servers.sh tofu), or set FLUX_TEST_TOFU"
+                )
+            });
+        Terraform {
+            bin,
+            version: "OpenTofu 1.12.6".to_string(),
+            cli: Cli::OpenTofu,
+        }
     }
 
     fn find(var: &str, file: &str, version: &str) -> Terraform {
@@ -54,6 +87,16 @@ impl Terraform {
         Terraform {
             bin,
             version: version.to_string(),
+            cli: Cli::Terraform,
+        }
+    }
+
+    /// The registry host a bare provider source resolves to under this CLI: the
+    /// directory a filesystem mirror must use.
+    pub fn registry_host(&self) -> &'static str {
+        match self.cli {
+            Cli::Terraform => "registry.terraform.io",
+            Cli::OpenTofu => "registry.opentofu.org",
         }
     }
 
@@ -91,6 +134,16 @@ impl Terraform {
             )],
         }
     }
+}
+
+/// Where the Go builds put OpenTofu (`build/go-servers.sh`'s cache).
+fn go_bin_tofu() -> Option<PathBuf> {
+    let cache = std::env::var_os("FLUX_TEST_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/flux-provider-test"))
+        })?;
+    Some(cache.join("go/bin/tofu"))
 }
 
 /// Where `terraform.sh` installed the CLIs, if it did.
@@ -204,10 +257,11 @@ impl Workdir {
     /// build under test, as a released provider installs (no dev_overrides).
     pub fn install_from_mirror(&mut self, mirror: &Path) {
         let config = self.path().join("mirror.tfrc");
+        let address = format!("{}/{PROVIDER_SOURCE}", self.terraform.registry_host());
         std::fs::write(
             &config,
             format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/fluxcd/flux\"]\n  }}\n}}\n",
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{address}\"]\n  }}\n  direct {{\n    exclude = [\"{address}\"]\n  }}\n}}\n",
                 mirror.display()
             ),
         )

@@ -2,7 +2,7 @@
 //! and where each invalid configuration is reported. These tests need only the
 //! Terraform CLIs and the built provider, no servers: nothing is contacted at plan.
 
-use acceptance::terraform::{Output, Terraform};
+use acceptance::terraform::{Cli, Output, Terraform};
 
 /// A provider block with both connection attributes, as Terraform 1.0.3 needs them.
 fn provider_block(git: &str) -> String {
@@ -42,10 +42,11 @@ const HTTPS_GIT: &str = r#"{
     }
   }"#;
 
-/// The configuration line Terraform points at: 1.15 resolves an attribute path down to
-/// the nested attribute's own line; 1.0 only to the provider block.
+/// The configuration line the CLI points at: Terraform 1.15 resolves an attribute path
+/// down to the nested attribute's own line; Terraform 1.0 and OpenTofu 1.12 (as
+/// observed here) only to the provider block.
 fn pointed<'a>(tf: &Terraform, nested_line: &'a str) -> &'a str {
-    if tf.is_legacy() {
+    if tf.is_legacy() || tf.cli == Cli::OpenTofu {
         r#"provider "flux" {"#
     } else {
         nested_line
@@ -277,7 +278,8 @@ fn provider_installs_from_a_filesystem_mirror() {
         let mirror = tempfile::tempdir().unwrap();
         let platform = mirror
             .path()
-            .join("registry.terraform.io/fluxcd/flux/0.1.0/linux_amd64");
+            .join(tf.registry_host())
+            .join("fluxcd/flux/0.1.0/linux_amd64");
         std::fs::create_dir_all(&platform).unwrap();
         std::fs::copy(&provider, platform.join("terraform-provider-flux_v0.1.0")).unwrap();
         let main_tf = provider_block(HTTPS_GIT).replace(

@@ -144,7 +144,7 @@ fn release_zip_installs_from_a_packed_mirror_and_runs_our_binary() {
 
     for tf in Terraform::matrix() {
         let mirror = tempfile::tempdir().unwrap();
-        let dir = mirror.path().join("registry.terraform.io/fluxcd/flux");
+        let dir = mirror.path().join(tf.registry_host()).join("fluxcd/flux");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::copy(out.join(&zip), dir.join(&zip)).unwrap();
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Go programs of the test environment (etcd, kube-apiserver,
-# kube-controller-manager, the four Flux controllers; optionally OpenTofu and
-# the reference provider) from the Go module proxy into a persistent cache.
+# kube-controller-manager, the four Flux controllers, OpenTofu; optionally the
+# reference provider) from the Go module proxy into a persistent cache.
 #
 # Usage: go-servers.sh [--jobs N] [TARGET...]
 #   TARGET: etcd kube source-controller kustomize-controller helm-controller
@@ -24,8 +24,8 @@ REFERENCE_PROVIDER_VERSION=v1.8.5
 # Flux release whose controller manifests the reference provider embeds.
 REFERENCE_FLUX_VERSION=v2.8.5
 
-REQUIRED_TARGETS=(etcd kube source-controller kustomize-controller helm-controller notification-controller)
-OPTIONAL_TARGETS=(tofu reference-provider)
+REQUIRED_TARGETS=(etcd kube source-controller kustomize-controller helm-controller notification-controller tofu)
+OPTIONAL_TARGETS=(reference-provider)
 
 CACHE=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
 

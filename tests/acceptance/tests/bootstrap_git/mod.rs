@@ -85,6 +85,68 @@ fn bootstrap_git_http_create_plan_destroy_matches_reference_commits() {
     assert!(!leftover.path().join("clusters/http/flux-system").exists());
 }
 
+/// The same provider under OpenTofu: a bootstrap, an empty second plan, a file
+/// deleted in git planned as drift and put back, and a destroy that uninstalls.
+#[test]
+fn bootstrap_git_under_opentofu_bootstraps_repairs_drift_and_destroys() {
+    let _turn = serial();
+    let tf = Terraform::tofu();
+    let urls = repo("bootstrap-tofu", false);
+    let main = format!(
+        "{}{}",
+        provider_http(&urls.http),
+        resource(
+            &tf,
+            r#"  path       = "clusters/tofu"
+  components = ["source-controller", "kustomize-controller"]"#
+        )
+    );
+    let wd = tf.workdir("bootstrap-tofu", &main);
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    let ready = kubectl(&[
+        "-n",
+        "flux-system",
+        "get",
+        "kustomization",
+        "flux-system",
+        "-o",
+        "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}",
+    ]);
+    assert_eq!(ready.trim(), "True", "the root Kustomization is not Ready");
+
+    let checkout = clone(&urls.http);
+    git(
+        checkout.path(),
+        &["rm", "-q", "clusters/tofu/flux-system/gotk-sync.yaml"],
+    );
+    git(checkout.path(), &["commit", "-qm", "remove sync"]);
+    git(checkout.path(), &["push", "-q", "origin", "HEAD"]);
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "drift not planned:\n{}", plan.all());
+    assert!(
+        plan.all()
+            .contains("clusters/tofu/flux-system/gotk-sync.yaml"),
+        "{}",
+        plan.all()
+    );
+    wd.apply().success();
+    assert!(clone(&urls.http)
+        .path()
+        .join("clusters/tofu/flux-system/gotk-sync.yaml")
+        .is_file());
+    assert_plan_empty(&wd);
+
+    wd.destroy().success();
+    assert_eq!(commit_subjects(&urls.http)[0], "Uninstall Flux");
+    assert!(!kube_namespace_exists("flux-system"));
+}
+
+fn kube_namespace_exists(name: &str) -> bool {
+    acceptance::bootstrap::kube_object_exists(&var("KUBECONFIG"), &["namespace", name])
+}
+
 #[test]
 fn bootstrap_git_drift_in_git_and_cluster_is_planned_readably_and_repaired() {
     let _turn = serial();
