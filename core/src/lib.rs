@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod git;
 pub mod manifests;
+pub mod object_ref;
 pub mod objects;
 pub mod sensitive;
 

@@ -26,7 +26,7 @@ fn spec(options: InstallOptions) -> InstallSpec {
 fn assert_same_objects(actual: &[Value], expected: &[Value]) {
     let ids = |v: &[Value]| -> Vec<String> {
         v.iter()
-            .map(|o| ObjectRef::from_object(o).unwrap().to_string())
+            .map(|o| ObjectRef::from_object(o).unwrap().id())
             .collect()
     };
     assert_eq!(ids(actual), ids(expected), "object order differs");

@@ -152,7 +152,7 @@ fn write_generator_kustomization(dir: &Path, options: &InstallOptions) {
 fn by_id(objects: Vec<Value>) -> BTreeMap<String, Value> {
     objects
         .into_iter()
-        .map(|o| (ObjectRef::from_object(&o).unwrap().to_string(), o))
+        .map(|o| (ObjectRef::from_object(&o).unwrap().id(), o))
         .collect()
 }
 

@@ -70,7 +70,7 @@ fn inputs() -> Inputs {
 fn by_id(objects: Vec<Value>) -> BTreeMap<String, Value> {
     let mut map = BTreeMap::new();
     for object in objects {
-        let id = ObjectRef::from_object(&object).unwrap().to_string();
+        let id = ObjectRef::from_object(&object).unwrap().id();
         assert!(map.insert(id.clone(), object).is_none(), "duplicate {id}");
     }
     map
@@ -83,7 +83,7 @@ fn texts_by_id(stream: &str) -> BTreeMap<String, String> {
         .map(|doc| {
             let text = format!("{}\n", doc.trim_end_matches('\n'));
             let object = parse_documents(&text).unwrap().remove(0);
-            (ObjectRef::from_object(&object).unwrap().to_string(), text)
+            (ObjectRef::from_object(&object).unwrap().id(), text)
         })
         .collect()
 }

@@ -105,7 +105,11 @@ pub fn sort_for_apply(objects: &[Value]) -> Result<Vec<(Stage, ObjectRef, Value)
         .iter()
         .enumerate()
         .map(|(index, object)| {
-            let reference = ObjectRef::from_object(index, object)?;
+            let reference =
+                ObjectRef::from_object(object).map_err(|missing| ClusterError::InvalidObject {
+                    index,
+                    field: missing.field,
+                })?;
             Ok((Stage::of(&reference), reference, prepare_body(object)))
         })
         .collect::<Result<Vec<_>, ClusterError>>()?;

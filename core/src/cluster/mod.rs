@@ -16,7 +16,6 @@
 mod apply;
 mod connect;
 mod error;
-mod object;
 mod observe;
 mod patch;
 mod readiness;
@@ -31,10 +30,10 @@ use kube::core::{GroupVersion, GroupVersionKind};
 use kube::discovery::{ApiCapabilities, ApiResource};
 use tokio::sync::{Mutex, OnceCell};
 
+pub use crate::object_ref::ObjectRef;
 pub use apply::{sort_for_apply, ApplyOutcome, Stage};
 pub use connect::{ConnectionError, ConnectionSpec, ExecSpec};
 pub use error::ClusterError;
-pub use object::ObjectRef;
 pub use observe::{ComponentObservation, FluxObjectObservation, Observation, ObserveSpec};
 pub use readiness::{
     crd_readiness, deployment_readiness, flux_readiness, kstatus_readiness, normalize_revision,

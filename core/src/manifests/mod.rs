@@ -35,14 +35,15 @@ mod duration;
 mod error;
 mod install;
 mod kustomization;
-mod object;
 mod overrides;
+mod scope;
 mod sync;
 mod validate;
 mod yaml;
 
 use serde_json::Value;
 
+pub use crate::object_ref::ObjectRef;
 pub use base::{BaseManifests, EMBEDDED_VERSION};
 pub use component::Component;
 pub use download::{download_manifests, DownloadSpec, DEFAULT_BASE_URL};
@@ -52,7 +53,6 @@ pub use install::{
     install_header, install_objects, render_install, InstallOptions, InstallSpec, GENERATED_NOTICE,
 };
 pub use kustomization::{default_kustomization, Override, KUSTOMIZATION_FILES};
-pub use object::ObjectRef;
 pub use overrides::apply_override;
 pub use sync::{render_sync, sync_objects, GitRef, SyncOptions, SyncSpec};
 pub use validate::{

@@ -10,8 +10,9 @@ mod strategic_merge;
 use serde_json::Value;
 
 use super::kustomization::{Patch, PatchBody};
-use super::object::{group_version, is_cluster_scoped};
+use super::scope::is_cluster_scoped;
 use super::{ManifestError, ObjectRef, Override};
+use crate::object_ref::group_version;
 
 /// An object being transformed, with the name and namespace it was loaded with (kustomize
 /// lets targets match either).
@@ -70,7 +71,8 @@ impl Resource {
 
     fn describe(&self) -> String {
         ObjectRef::from_object(&self.value)
-            .map(|r| r.to_string())
+            .map(|r| r.id())
+            .ok()
             .unwrap_or_else(|| self.original_name.clone())
     }
 }

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::Resource;
 use crate::manifests::install::{ensure_map, set_path};
-use crate::manifests::object::group_version;
+use crate::object_ref::group_version;
 
 pub(crate) fn set_namespace(resources: &mut [Resource], ns: &str) {
     for resource in resources {

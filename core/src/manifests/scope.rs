@@ -1,60 +1,8 @@
-//! Object identity and scope.
-
-use std::fmt;
+//! Object scope: which kinds are cluster-scoped.
 
 use serde_json::Value;
 
-/// The identity of a Kubernetes object: what the API server keys it by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjectRef {
-    /// `apiVersion`, e.g. `apps/v1`.
-    pub api_version: String,
-    /// `kind`, e.g. `Deployment`.
-    pub kind: String,
-    /// `metadata.namespace`; `None` for cluster-scoped objects and objects without one.
-    pub namespace: Option<String>,
-    /// `metadata.name`.
-    pub name: String,
-}
-
-impl ObjectRef {
-    /// The identity of an object, or `None` when it lacks apiVersion, kind or name.
-    pub fn from_object(object: &Value) -> Option<Self> {
-        let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str);
-        Some(Self {
-            api_version: text("/apiVersion")?.to_string(),
-            kind: text("/kind")?.to_string(),
-            namespace: text("/metadata/namespace")
-                .filter(|ns| !ns.is_empty())
-                .map(str::to_string),
-            name: text("/metadata/name")?.to_string(),
-        })
-    }
-
-    /// The API group (empty for the core group).
-    pub fn group(&self) -> &str {
-        group_version(&self.api_version).0
-    }
-
-    /// The API version within the group.
-    pub fn version(&self) -> &str {
-        group_version(&self.api_version).1
-    }
-}
-
-impl fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.namespace {
-            Some(ns) => write!(f, "{}/{}/{}/{}", self.api_version, self.kind, ns, self.name),
-            None => write!(f, "{}/{}/{}", self.api_version, self.kind, self.name),
-        }
-    }
-}
-
-/// Splits `apps/v1` into (`apps`, `v1`) and `v1` into (``, `v1`).
-pub(crate) fn group_version(api_version: &str) -> (&str, &str) {
-    api_version.rsplit_once('/').unwrap_or(("", api_version))
-}
+use crate::object_ref::group_version;
 
 /// Kinds that are certainly cluster-scoped (group, kind), as kustomize's built-in schema
 /// knows them; every other kind, custom resources included, is taken as namespaced.
