@@ -2,6 +2,7 @@
 //! `flux_core`. Each operation validates, converts Terraform values into core specs,
 //! calls core, and maps the outcome back to state and diagnostics.
 
+mod cluster_task;
 pub mod config;
 pub mod connection;
 pub mod data_sources;

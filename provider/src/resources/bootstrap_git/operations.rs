@@ -21,6 +21,7 @@ use super::drift;
 use super::files::{self, ExpectedFiles};
 use super::model::{BootstrapModel, FILES};
 use super::sync_ref;
+use crate::cluster_task::run_on_cluster;
 use crate::connection::GitTarget;
 
 /// How long one wait round lasts before the branch tip is read again (another
@@ -76,23 +77,6 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| Diagnostic::from_error("Internal Error", &e))?
-}
-
-/// Runs a cluster operation on a blocking thread that drives it with the runtime's
-/// handle. Core's apply, wait and uninstall join iterators of borrowed futures, which
-/// rustc cannot prove `Send` inside `async_trait` methods (a higher-ranked lifetime
-/// limitation); `Handle::block_on` needs no `Send` future.
-async fn run_on_cluster<T, F, Fut>(cluster: &Arc<Cluster>, f: F) -> Result<T, Diagnostic>
-where
-    T: Send + 'static,
-    F: FnOnce(Arc<Cluster>) -> Fut + Send + 'static,
-    Fut: Future<Output = T>,
-{
-    let handle = tokio::runtime::Handle::current();
-    let cluster = cluster.clone();
-    tokio::task::spawn_blocking(move || handle.block_on(f(cluster)))
-        .await
-        .map_err(|e| Diagnostic::from_error("Internal Error", &e))
 }
 
 /// [`run_on_cluster`] for operations whose error is reported as is.

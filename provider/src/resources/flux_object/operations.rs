@@ -17,6 +17,7 @@ use tfplug::{AttributePath, Diagnostic, Diagnostics, PlanContext, Schema, Value}
 use super::connection;
 use super::convert;
 use super::schema::{DEFAULT_NAMESPACE, DEFAULT_TIMEOUT};
+use crate::cluster_task::run_on_cluster;
 use crate::config::{ProviderData, Setting};
 
 /// Private state of an imported resource: its first read takes every field from
@@ -317,20 +318,16 @@ fn git_delivery() -> Result<GitDelivery, Diagnostic> {
     Ok(delivery)
 }
 
-/// Runs a cluster operation on a blocking thread that drives it with the
-/// runtime's handle: core's cluster futures join borrowed futures, which rustc
-/// cannot prove `Send` inside `async_trait` methods.
+/// A cluster operation through [`run_on_cluster`], its error reported as is.
 async fn on_cluster<T, F, Fut>(cluster: &Arc<Cluster>, f: F) -> Result<T, Diagnostics>
 where
     T: Send + 'static,
     F: FnOnce(Arc<Cluster>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<T, ObjectError>>,
 {
-    let handle = tokio::runtime::Handle::current();
-    let cluster = cluster.clone();
-    tokio::task::spawn_blocking(move || handle.block_on(f(cluster)))
+    run_on_cluster(cluster, f)
         .await
-        .map_err(|e| Diagnostics::from(Diagnostic::from_error("Internal Error", &e)))?
+        .map_err(Diagnostics::from)?
         .map_err(|e| object_error("Cluster Operation Failed", &e))
 }
 
