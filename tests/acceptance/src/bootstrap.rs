@@ -170,6 +170,38 @@ pub fn push_files(url: &str, message: &str, files: &[(&str, &str)]) -> String {
         .to_string()
 }
 
+/// Removes `paths` in a clone of `url`, commits as a user would and pushes.
+pub fn remove_files(url: &str, message: &str, paths: &[&str]) {
+    let checkout = clone(url);
+    for path in paths {
+        git(checkout.path(), &["rm", "-q", path]);
+    }
+    git(checkout.path(), &["commit", "-qm", message]);
+    git(checkout.path(), &["push", "-q", "origin", "HEAD"]);
+}
+
+/// A field of the root Kustomization (`flux-system/flux-system`) of the first cluster.
+pub fn root_kustomization(jsonpath: &str) -> String {
+    root_object("kustomization", jsonpath)
+}
+
+/// A field of the root GitRepository (`flux-system/flux-system`) of the first cluster.
+pub fn root_git_repository(jsonpath: &str) -> String {
+    root_object("gitrepository", jsonpath)
+}
+
+fn root_object(kind: &str, jsonpath: &str) -> String {
+    kubectl(&[
+        "-n",
+        "flux-system",
+        "get",
+        kind,
+        "flux-system",
+        "-o",
+        &format!("jsonpath={jsonpath}"),
+    ])
+}
+
 /// kubectl against the first cluster; fails the test when kubectl fails.
 pub fn kubectl(args: &[&str]) -> String {
     kubectl_at(&var("KUBECONFIG"), args)
@@ -213,6 +245,21 @@ pub fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) 
 pub fn assert_plan_empty(wd: &Workdir) {
     let plan = wd.plan_detailed();
     assert_eq!(plan.code, 0, "second plan is not empty:\n{}", plan.all());
+}
+
+/// Asserts that `terraform plan` shows changes and names each of `expected`; returns
+/// the plan's output.
+pub fn assert_plan_shows(wd: &Workdir, expected: &[&str]) -> String {
+    let plan = wd.plan_detailed();
+    let text = plan.all();
+    assert_eq!(plan.code, 2, "no changes planned:\n{text}");
+    for fragment in expected {
+        assert!(
+            text.contains(fragment),
+            "the plan does not show {fragment:?}:\n{text}"
+        );
+    }
+    text
 }
 
 /// Runs `terraform destroy` in its work directory when dropped while the test panics,

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use acceptance::bootstrap::assert_plan_shows;
 use acceptance::objects::{
     apply_flux_crds, clone, configmap, hcl, kubectl, push_files, try_kubectl, unique, var, wait_for,
 };
@@ -153,9 +154,7 @@ fn flux_objects_cluster_delivery_reconcile_suspend_drift_import() {
         "-p",
         r#"{"spec":{"path":"./elsewhere"}}"#,
     ]);
-    let plan = wd.plan_detailed();
-    assert_eq!(plan.code, 2, "drift not planned:\n{}", plan.all());
-    assert!(plan.all().contains("./elsewhere"), "{}", plan.all());
+    assert_plan_shows(&wd, &["./elsewhere"]);
     wd.apply().success();
     assert_eq!(
         jsonpath("kustomization", &ns, "app", "{.spec.path}").as_deref(),
@@ -308,9 +307,7 @@ fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() 
         .unwrap_or_else(|e| panic!("{e}"));
     acceptance::objects::git(edit.path(), &["commit", "-qam", "edit behind terraform"]);
     acceptance::objects::git(edit.path(), &["push", "-q", "origin", "HEAD:main"]);
-    let plan = wd.plan_detailed();
-    assert_eq!(plan.code, 2, "git drift not planned:\n{}", plan.all());
-    assert!(plan.all().contains("./edited"), "{}", plan.all());
+    assert_plan_shows(&wd, &["./edited"]);
     wd.apply().success();
     let restored = clone(&fleet.http);
     let text = std::fs::read_to_string(

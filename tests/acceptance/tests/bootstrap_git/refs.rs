@@ -1,7 +1,8 @@
 //! Sync refs other than the branch: `sync_tag`, `sync_semver`, `sync_commit`.
 
 use acceptance::bootstrap::{
-    assert_plan_empty, clone, git, kubectl, provider_http, repo, resource, DestroyOnPanic,
+    assert_plan_empty, assert_plan_shows, clone, git, kubectl, provider_http, repo, resource,
+    root_git_repository, root_kustomization, DestroyOnPanic,
 };
 use acceptance::terraform::Terraform;
 
@@ -39,35 +40,14 @@ fn config(tf: &Terraform, url: &str, extra: &str) -> String {
     )
 }
 
-fn kustomization(jsonpath: &str) -> String {
-    kubectl(&[
-        "-n",
-        "flux-system",
-        "get",
-        "kustomization",
-        "flux-system",
-        "-o",
-        &format!("jsonpath={jsonpath}"),
-    ])
-}
-
 /// Asserts that Flux follows the ref: the GitRepository's artifact is `revision` and the
 /// root Kustomization applied it.
 fn assert_flux_at(revision: &str) {
-    assert_eq!(git_repository("{.status.artifact.revision}"), revision);
-    assert_eq!(kustomization("{.status.lastAppliedRevision}"), revision);
-}
-
-fn git_repository(jsonpath: &str) -> String {
-    kubectl(&[
-        "-n",
-        "flux-system",
-        "get",
-        "gitrepository",
-        "flux-system",
-        "-o",
-        &format!("jsonpath={jsonpath}"),
-    ])
+    assert_eq!(root_git_repository("{.status.artifact.revision}"), revision);
+    assert_eq!(
+        root_kustomization("{.status.lastAppliedRevision}"),
+        revision
+    );
 }
 
 /// TPF #366, #712, #695: the root GitRepository follows a tag, then a semver range;
@@ -92,11 +72,11 @@ fn bootstrap_git_sync_tag_then_semver_follow_release_tags() {
     wd.write_main(&config("  sync_tag = \"v1.0.0\""));
     wd.apply().success();
     assert_plan_empty(&wd);
-    assert_eq!(git_repository("{.spec.ref.tag}"), "v1.0.0");
+    assert_eq!(root_git_repository("{.spec.ref.tag}"), "v1.0.0");
     assert!(
-        git_repository("{.status.artifact.revision}").starts_with("v1.0.0@sha1:"),
+        root_git_repository("{.status.artifact.revision}").starts_with("v1.0.0@sha1:"),
         "{}",
-        git_repository("{.status.artifact.revision}")
+        root_git_repository("{.status.artifact.revision}")
     );
 
     release(
@@ -108,11 +88,11 @@ fn bootstrap_git_sync_tag_then_semver_follow_release_tags() {
     wd.write_main(&config("  sync_semver = \">=1.0.0\""));
     wd.apply().success();
     assert_plan_empty(&wd);
-    assert_eq!(git_repository("{.spec.ref.semver}"), ">=1.0.0");
+    assert_eq!(root_git_repository("{.spec.ref.semver}"), ">=1.0.0");
     assert!(
-        git_repository("{.status.artifact.revision}").starts_with("v1.1.0@sha1:"),
+        root_git_repository("{.status.artifact.revision}").starts_with("v1.1.0@sha1:"),
         "{}",
-        git_repository("{.status.artifact.revision}")
+        root_git_repository("{.status.artifact.revision}")
     );
     wd.destroy().success();
 }
@@ -170,16 +150,16 @@ fn bootstrap_git_sync_commit_then_branch_follow_each() {
     ));
     wd.apply().success();
     assert_plan_empty(&wd);
-    assert_eq!(git_repository("{.spec.ref.commit}"), commit);
-    let revision = git_repository("{.status.artifact.revision}");
+    assert_eq!(root_git_repository("{.spec.ref.commit}"), commit);
+    let revision = root_git_repository("{.status.artifact.revision}");
     assert!(revision.ends_with(&format!("sha1:{commit}")), "{revision}");
     assert_flux_at(&revision);
 
     wd.write_main(&config(&tf, &urls.http, ""));
     wd.apply().success();
     assert_plan_empty(&wd);
-    assert_eq!(git_repository("{.spec.ref.commit}"), "");
-    assert_eq!(git_repository("{.spec.ref.branch}"), "main");
+    assert_eq!(root_git_repository("{.spec.ref.commit}"), "");
+    assert_eq!(root_git_repository("{.spec.ref.branch}"), "main");
     let tip = git(clone(&urls.http).path(), &["rev-parse", "HEAD"])
         .trim()
         .to_string();
@@ -209,12 +189,12 @@ fn bootstrap_git_sync_tag_then_branch_follows_the_tip_and_shows_ref_drift() {
     wd.write_main(&config(&tf, &urls.http, "  sync_tag = \"v1.0.0\""));
     wd.apply().success();
     assert_plan_empty(&wd);
-    assert!(git_repository("{.status.artifact.revision}").starts_with("v1.0.0@sha1:"));
+    assert!(root_git_repository("{.status.artifact.revision}").starts_with("v1.0.0@sha1:"));
 
     wd.write_main(&config(&tf, &urls.http, ""));
     wd.apply().success();
     assert_plan_empty(&wd);
-    assert_eq!(git_repository("{.spec.ref.tag}"), "");
+    assert_eq!(root_git_repository("{.spec.ref.tag}"), "");
     let tip = git(clone(&urls.http).path(), &["rev-parse", "HEAD"])
         .trim()
         .to_string();
@@ -231,17 +211,13 @@ fn bootstrap_git_sync_tag_then_branch_follows_the_tip_and_shows_ref_drift() {
         "-p",
         r#"{"spec":{"ref":{"tag":"v1.0.0"}}}"#,
     ]);
-    let plan = wd.plan_detailed();
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.all()
-            .contains("GitRepository flux-system/flux-system follows tag v1.0.0 (spec.ref), expected branch main"),
-        "{}",
-        plan.all()
+    assert_plan_shows(
+        &wd,
+        &["GitRepository flux-system/flux-system follows tag v1.0.0 (spec.ref), expected branch main"],
     );
     wd.apply().success();
     assert_plan_empty(&wd);
-    assert_eq!(git_repository("{.spec.ref.tag}"), "");
+    assert_eq!(root_git_repository("{.spec.ref.tag}"), "");
     wd.destroy().success();
 }
 
