@@ -17,6 +17,7 @@ mkdir -p "$work"
 clone=$(dirname "$root")/ci-cold-$$
 trap 'rm -rf "$clone"' EXIT
 git clone -q "$root" "$clone"
+commit=$(git -C "$clone" rev-parse --short HEAD)
 log=$work/ci.log
 start=$(date +%s)
 set +e
@@ -33,7 +34,7 @@ rc=$?
 set -e
 end=$(date +%s)
 {
-  echo "cold .ci/run ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD))"
+  echo "cold .ci/run ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $commit)"
   echo "total: $((end - start)) s, exit $(tail -n 20 "$log" | sed -n 's/.*Exit status: //p')"
   sed -n 's/^[0-9]* \(setup: part .*\)/\1/p; s/^[0-9]* \(.*go builds finished.*\)/\1/p; s/^[0-9]* \(.*: built in .*\)/\1/p' "$log"
   awk '/==> /{ if (name) printf "%-70s %5d s\n", name, $1 - t; t = $1; $1 = ""; name = $0 }
