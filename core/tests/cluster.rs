@@ -604,6 +604,55 @@ async fn apply_fixture_install_set_creates_then_reapply_is_unchanged() {
     assert_eq!(changed.configured[0].name, "helm-controller");
 }
 
+/// A watch from a version read earlier replays every later version in order, also the
+/// ones overwritten before anybody read them, and stops at the object's deletion.
+#[tokio::test]
+async fn watch_object_replays_every_version_after_the_one_read() {
+    let cluster = admin();
+    let object = ObjectRef::new("v1", "ConfigMap", Some("default"), "history-test");
+    let _ = cluster.delete_object(&object).await.unwrap();
+    wait_gone(&cluster, &object).await;
+    let config_map = json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "history-test", "namespace": "default"},
+        "data": {"step": "0"},
+    });
+    cluster.apply(&[config_map]).await.unwrap();
+    let read = cluster.find_object(&object).await.unwrap().unwrap();
+    let version = read["metadata"]["resourceVersion"].as_str().unwrap();
+    for step in 1..=3 {
+        let patch = json!({"data": {"step": step.to_string()}});
+        assert!(cluster.merge_patch(&object, &patch).await.unwrap());
+    }
+    let mut history = cluster.watch_object(&object, version).await.unwrap();
+    let mut steps = Vec::new();
+    for _ in 0..100 {
+        steps.extend(
+            history
+                .take()
+                .await
+                .iter()
+                .map(|v| v["data"]["step"].as_str().unwrap().to_string()),
+        );
+        if steps.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(steps, ["1", "2", "3"]);
+    assert!(history.complete());
+
+    assert!(cluster.delete_object(&object).await.unwrap());
+    for _ in 0..100 {
+        if !history.complete() {
+            break;
+        }
+        assert!(history.take().await.is_empty());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!history.complete(), "the deletion did not end the history");
+}
+
 #[tokio::test]
 async fn apply_unknown_kind_fails_naming_kind_and_changes_nothing_before() {
     let _serial = serial().await;

@@ -16,6 +16,7 @@
 mod apply;
 mod connect;
 mod error;
+mod history;
 mod observe;
 mod patch;
 mod readiness;
@@ -34,6 +35,7 @@ pub use crate::object_ref::ObjectRef;
 pub use apply::{sort_for_apply, ApplyOutcome, Stage};
 pub use connect::{ConnectionError, ConnectionSpec, ExecSpec};
 pub use error::ClusterError;
+pub use history::ObjectHistory;
 pub use observe::{ComponentObservation, FluxObjectObservation, Observation, ObserveSpec};
 pub use readiness::{
     crd_readiness, deployment_readiness, flux_readiness, kstatus_readiness, normalize_revision,

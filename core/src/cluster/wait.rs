@@ -8,6 +8,7 @@ use futures::future::try_join_all;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::history::to_json;
 use super::readiness::{flux_readiness, kstatus_readiness, Readiness};
 use super::{is_not_found, Cluster, ClusterError, ObjectRef};
 
@@ -161,17 +162,11 @@ impl Cluster {
         let Some(live) = live else {
             return Ok(None);
         };
-        let mut value = serde_json::to_value(live).map_err(|_| ClusterError::Failed {
-            object: object.clone(),
-            message: "object could not be encoded as JSON".into(),
-        })?;
-        // The readiness rules dispatch on kind; make sure it is there.
-        if let Some(map) = value.as_object_mut() {
-            map.entry("kind")
-                .or_insert_with(|| Value::String(object.kind.clone()));
-            map.entry("apiVersion")
-                .or_insert_with(|| Value::String(object.api_version.clone()));
-        }
-        Ok(Some(value))
+        to_json(object, live)
+            .map(Some)
+            .ok_or_else(|| ClusterError::Failed {
+                object: object.clone(),
+                message: "object could not be encoded as JSON".into(),
+            })
     }
 }
