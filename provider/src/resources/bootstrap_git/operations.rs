@@ -254,9 +254,9 @@ impl Bootstrap {
         };
         // The new ref is written in one request before the apply (see sync_ref).
         let wanted_ref = sync_ref::planned(&sync, &ns);
-        let switched = match &wanted_ref {
+        let written = match &wanted_ref {
             Some(wanted) => sync_ref::write(&self.cluster, &ns, wanted).await?,
-            None => false,
+            None => None,
         };
         on_cluster(
             &self.cluster,
@@ -265,8 +265,10 @@ impl Bootstrap {
         )
         .await?;
         let waiting = Instant::now();
-        let waited = match wanted_ref.filter(|_| switched) {
-            Some(wanted) => sync_ref::settle(&self.cluster, &ns, &wanted, deadline).await,
+        let waited = match wanted_ref.zip(written) {
+            Some((wanted, written)) => {
+                sync_ref::settle(&self.cluster, &ns, &wanted, written, deadline).await
+            }
             None => Ok(()),
         };
         let waited = match waited {

@@ -14,10 +14,18 @@
 //! kustomize-controller was still applying the old revision's `gotk-sync.yaml`, whose
 //! stale ref then raced the next change; a stale field of higher precedence (a tag
 //! beside a branch) even keeps the GitRepository on the old ref for good.
+//!
+//! When the ref is replaced, the revision whose apply replaced it tells a stale apply
+//! (write the ref again) from a `gotk-sync.yaml` at the new ref that names another one
+//! (fail at the attribute). A revision can be applied and superseded within a second,
+//! so the two objects are watched from just before the write and every version is
+//! judged, not only those a poll happens to read.
 
 use std::time::Duration;
 
-use flux_core::cluster::{flux_readiness, normalize_revision, Cluster, ObjectRef, Readiness};
+use flux_core::cluster::{
+    flux_readiness, normalize_revision, Cluster, ObjectHistory, ObjectRef, Readiness,
+};
 use flux_core::manifests::GitRef;
 use serde_json::{Map, Value as Json};
 use tfplug::{AttributePath, Diagnostic};
@@ -147,13 +155,73 @@ fn ready_message(object: &Json) -> Option<String> {
     )
 }
 
-/// What a switch remembers across readings.
+/// What a switch remembers across readings: the revisions the Kustomization attempted
+/// and applied since the ref was written, and those the GitRepository resolved the wanted
+/// ref to. They come from watches as well as from the readings, since a revision can be
+/// applied and replaced between two readings.
 #[derive(Debug, Default)]
 pub struct Switch {
-    /// The Kustomization's last applied revision at the first reading.
-    before: Option<Option<String>>,
-    /// The revision the wanted ref resolved to, once seen.
-    resolved: Option<String>,
+    /// The Kustomization's last attempted and applied revisions before the write.
+    before: (Option<String>, Option<String>),
+    /// Revisions the Kustomization attempted since the write.
+    attempted: Vec<String>,
+    /// Revisions the Kustomization applied since the write.
+    applied: Vec<String>,
+    /// Revisions the GitRepository reported while following the wanted ref.
+    resolved: Vec<String>,
+}
+
+fn remember(seen: &mut Vec<String>, revision: Option<String>, before: &Option<String>) {
+    if let Some(revision) = revision.filter(|r| Some(r) != before.as_ref()) {
+        if !seen.contains(&revision) {
+            seen.push(revision);
+        }
+    }
+}
+
+impl Switch {
+    /// A switch from the Kustomization as it was before the write.
+    pub fn new(kustomization: Option<&Json>) -> Self {
+        let before = kustomization.map_or((None, None), |k| {
+            (
+                status_text(k, "/status/lastAttemptedRevision"),
+                status_text(k, "/status/lastAppliedRevision"),
+            )
+        });
+        Self {
+            before,
+            ..Self::default()
+        }
+    }
+
+    /// Records one version of the Kustomization.
+    pub fn see_kustomization(&mut self, kustomization: &Json) {
+        let attempted = status_text(kustomization, "/status/lastAttemptedRevision");
+        remember(&mut self.attempted, attempted, &self.before.0);
+        let applied = status_text(kustomization, "/status/lastAppliedRevision");
+        remember(&mut self.applied, applied, &self.before.1);
+    }
+
+    /// Records one version of the GitRepository: its artifact, when it is the wanted
+    /// ref's at the current generation.
+    pub fn see_repository(&mut self, wanted: &RefFields, repository: &Json) {
+        if followed(&live(repository)) == followed(wanted)
+            && flux_readiness(repository, None).is_current()
+        {
+            let revision = status_text(repository, "/status/artifact/revision");
+            remember(&mut self.resolved, revision, &None);
+        }
+    }
+
+    /// Whether `revision` is one the wanted ref produced.
+    fn is_wanted(&self, wanted: &RefFields, revision: &str) -> bool {
+        self.resolved.iter().any(|r| r == revision) || names(wanted, revision)
+    }
+
+    /// The first revision of the wanted ref the Kustomization applied since the write.
+    fn wanted_applied(&self, wanted: &RefFields) -> Option<&String> {
+        self.applied.iter().find(|r| self.is_wanted(wanted, r))
+    }
 }
 
 /// Whether `revision` is one the `wanted` ref produces, as far as its name tells (a
@@ -168,30 +236,62 @@ fn names(wanted: &RefFields, revision: &str) -> bool {
     }
 }
 
+/// Whether kustomize-controller is in the middle of a reconciliation: it sets Ready to
+/// Unknown when one starts, and records the revision it attempts before applying it.
+fn reconciling(kustomization: &Json) -> bool {
+    kustomization
+        .pointer("/status/conditions")
+        .and_then(Json::as_array)
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c.get("type").and_then(Json::as_str) == Some("Ready"))
+        })
+        .and_then(|c| c.get("status"))
+        .and_then(Json::as_str)
+        == Some("Unknown")
+}
+
 /// Judges one reading. Read the Kustomization before the GitRepository, so that a ref
-/// seen intact is seen after the Kustomization's last apply.
+/// seen after a finished reconciliation is seen after that reconciliation's apply.
+///
+/// When the ref is not the wanted one, who replaced it decides: while kustomize-
+/// controller still reconciles, nobody can tell yet; once it is done, a replacement
+/// after it applied a revision of the wanted ref came from that revision's
+/// gotk-sync.yaml (a conflict), any other from an apply of an older revision (written
+/// again).
 pub fn judge(
     wanted: &RefFields,
     repository: &Json,
     kustomization: Option<&Json>,
     switch: &mut Switch,
 ) -> Progress {
-    let applied = kustomization.and_then(|k| status_text(k, "/status/lastAppliedRevision"));
-    let before = switch.before.get_or_insert_with(|| applied.clone()).clone();
+    if let Some(k) = kustomization {
+        switch.see_kustomization(k);
+    }
+    switch.see_repository(wanted, repository);
     if followed(&live(repository)) != followed(wanted) {
-        // Reverted by the apply of a revision of the new ref (not a stale one of the old).
-        return match applied {
-            Some(revision)
-                if Some(&revision) != before.as_ref()
-                    && (switch.resolved.as_ref() == Some(&revision)
-                        || names(wanted, &revision)) =>
-            {
-                Progress::Conflict {
-                    revision,
-                    set: describe(&live(repository)),
-                }
-            }
-            _ => Progress::Rewrite,
+        let set = describe(&live(repository));
+        return match kustomization {
+            Some(k) if reconciling(k) => Progress::Waiting(format!(
+                "the ref follows {set}; Kustomization: reconciling {}",
+                status_text(k, "/status/lastAttemptedRevision").unwrap_or_default()
+            )),
+            Some(k) => match switch.wanted_applied(wanted) {
+                Some(revision) => Progress::Conflict {
+                    revision: revision.clone(),
+                    set,
+                },
+                None => match (
+                    ready_message(k),
+                    status_text(k, "/status/lastAttemptedRevision"),
+                ) {
+                    (Some(message), Some(attempted)) if switch.is_wanted(wanted, &attempted) => {
+                        Progress::Failed(message)
+                    }
+                    _ => Progress::Rewrite,
+                },
+            },
+            None => Progress::Rewrite,
         };
     }
     match flux_readiness(repository, None) {
@@ -204,10 +304,10 @@ pub fn judge(
     let Some(revision) = status_text(repository, "/status/artifact/revision") else {
         return Progress::Waiting("GitRepository: no artifact yet".into());
     };
-    switch.resolved = Some(revision.clone());
     let Some(kustomization) = kustomization else {
         return Progress::Waiting("Kustomization: not found".into());
     };
+    let applied = status_text(kustomization, "/status/lastAppliedRevision");
     if applied.as_ref() == Some(&revision) {
         return Progress::Done;
     }
@@ -255,28 +355,109 @@ fn root(namespace: &str, api_version: &str, kind: &str) -> ObjectRef {
     ObjectRef::new(api_version, kind, Some(namespace), namespace)
 }
 
-/// Sets the live root GitRepository's ref to exactly `wanted` in one merge patch
-/// (nothing when it already is, or when there is no GitRepository yet: the apply
-/// creates it). Returns whether the ref changed.
+fn repository_ref(namespace: &str) -> ObjectRef {
+    root(namespace, "source.toolkit.fluxcd.io/v1", "GitRepository")
+}
+
+fn kustomization_ref(namespace: &str) -> ObjectRef {
+    root(namespace, "kustomize.toolkit.fluxcd.io/v1", "Kustomization")
+}
+
+/// A ref written and not yet followed: what [`settle`] starts from.
+pub struct Written {
+    switch: Switch,
+    kustomization: Option<ObjectHistory>,
+    repository: Option<ObjectHistory>,
+}
+
+/// The history of `object` from the version `live` was read at. Without one (a server
+/// that refuses the watch), the readings alone judge the switch.
+async fn history_from(cluster: &Cluster, object: &ObjectRef, live: &Json) -> Option<ObjectHistory> {
+    let version = live
+        .pointer("/metadata/resourceVersion")
+        .and_then(Json::as_str)?;
+    match cluster.watch_object(object, version).await {
+        Ok(history) => Some(history),
+        Err(error) => {
+            tracing::debug!(object = %object, error = %error, "no watch; judging from readings only");
+            None
+        }
+    }
+}
+
+async fn read(
+    cluster: &Cluster,
+    object: &ObjectRef,
+    summary: &str,
+) -> Result<Option<Json>, Diagnostic> {
+    cluster
+        .find_object(object)
+        .await
+        .map_err(|e| cluster_error(summary, &e))
+}
+
+async fn patch_ref(cluster: &Cluster, namespace: &str, change: &Json) -> Result<(), Diagnostic> {
+    tracing::info!(namespace, "writing the git ref");
+    cluster
+        .merge_patch(&repository_ref(namespace), change)
+        .await
+        .map_err(|e| cluster_error("Failed To Update The GitRepository Ref", &e))?;
+    Ok(())
+}
+
+/// Sets the live root GitRepository's ref to exactly `wanted` in one merge patch, and
+/// starts watching it and the root Kustomization from just before. `None` when the ref
+/// already is `wanted`, or when there is no GitRepository yet (the apply creates it).
 pub async fn write(
     cluster: &Cluster,
     namespace: &str,
     wanted: &RefFields,
-) -> Result<bool, Diagnostic> {
-    let object = root(namespace, "source.toolkit.fluxcd.io/v1", "GitRepository");
-    let found = cluster
-        .find_object(&object)
-        .await
-        .map_err(|e| cluster_error("Failed To Read The GitRepository", &e))?;
-    let Some(change) = found.as_ref().and_then(|o| patch(&live(o), wanted)) else {
-        return Ok(false);
+) -> Result<Option<Written>, Diagnostic> {
+    let (k_ref, g_ref) = (kustomization_ref(namespace), repository_ref(namespace));
+    let k = read(cluster, &k_ref, "Failed To Read The Kustomization").await?;
+    let g = read(cluster, &g_ref, "Failed To Read The GitRepository").await?;
+    let Some((g, change)) = g.and_then(|g| patch(&live(&g), wanted).map(|c| (g, c))) else {
+        return Ok(None);
     };
-    tracing::info!(namespace, "writing the git ref");
-    cluster
-        .merge_patch(&object, &change)
-        .await
-        .map_err(|e| cluster_error("Failed To Update The GitRepository Ref", &e))?;
-    Ok(true)
+    let kustomization = match &k {
+        Some(k) => history_from(cluster, &k_ref, k).await,
+        None => None,
+    };
+    let repository = history_from(cluster, &g_ref, &g).await;
+    patch_ref(cluster, namespace, &change).await?;
+    Ok(Some(Written {
+        switch: Switch::new(k.as_ref()),
+        kustomization,
+        repository,
+    }))
+}
+
+/// Writes the wanted ref again after a stale apply replaced it.
+async fn rewrite(cluster: &Cluster, namespace: &str, wanted: &RefFields) -> Result<(), Diagnostic> {
+    let g = read(
+        cluster,
+        &repository_ref(namespace),
+        "Failed To Read The GitRepository",
+    )
+    .await?;
+    match g.and_then(|g| patch(&live(&g), wanted)) {
+        Some(change) => patch_ref(cluster, namespace, &change).await,
+        None => Ok(()),
+    }
+}
+
+/// Feeds what the watches delivered since the last reading into the switch.
+async fn catch_up(written: &mut Written, wanted: &RefFields) {
+    if let Some(history) = written.kustomization.as_mut() {
+        for k in history.take().await {
+            written.switch.see_kustomization(&k);
+        }
+    }
+    if let Some(history) = written.repository.as_mut() {
+        for g in history.take().await {
+            written.switch.see_repository(wanted, &g);
+        }
+    }
 }
 
 /// Waits until Flux follows `wanted` (see the module documentation), writing the ref
@@ -286,23 +467,17 @@ pub async fn settle(
     cluster: &Cluster,
     namespace: &str,
     wanted: &RefFields,
+    mut written: Written,
     deadline: Instant,
 ) -> Result<(), Diagnostic> {
-    let repository = root(namespace, "source.toolkit.fluxcd.io/v1", "GitRepository");
-    let kustomization = root(namespace, "kustomize.toolkit.fluxcd.io/v1", "Kustomization");
-    let mut switch = Switch::default();
+    let (k_ref, g_ref) = (kustomization_ref(namespace), repository_ref(namespace));
     let mut rewrites = 0_u32;
     loop {
-        let k = cluster
-            .find_object(&kustomization)
-            .await
-            .map_err(|e| cluster_error("Failed To Read The Kustomization", &e))?;
-        let g = cluster
-            .find_object(&repository)
-            .await
-            .map_err(|e| cluster_error("Failed To Read The GitRepository", &e))?;
+        catch_up(&mut written, wanted).await;
+        let k = read(cluster, &k_ref, "Failed To Read The Kustomization").await?;
+        let g = read(cluster, &g_ref, "Failed To Read The GitRepository").await?;
         let progress = match &g {
-            Some(g) => judge(wanted, g, k.as_ref(), &mut switch),
+            Some(g) => judge(wanted, g, k.as_ref(), &mut written.switch),
             None => Progress::Waiting("GitRepository: not found".into()),
         };
         let reason = match progress {
@@ -316,7 +491,7 @@ pub async fn settle(
                     rewrites,
                     "a stale apply replaced the git ref, writing it again"
                 );
-                write(cluster, namespace, wanted).await?;
+                rewrite(cluster, namespace, wanted).await?;
                 "the ref was replaced by a stale apply".to_string()
             }
             Progress::Waiting(reason) => reason,
@@ -433,6 +608,17 @@ mod tests {
         assert_eq!(planned(&sync[2..], "flux-system"), None);
     }
 
+    /// A Kustomization in the middle of reconciling `attempted`, having applied `applied`.
+    fn reconciling_kustomization(applied: &str, attempted: &str) -> Json {
+        let mut k = kustomization(applied);
+        k["status"]["lastAttemptedRevision"] = json!(attempted);
+        k["status"]["conditions"] = json!([
+            {"type": "Ready", "status": "Unknown", "reason": "Progressing"},
+            {"type": "Reconciling", "status": "True", "reason": "Progressing"},
+        ]);
+        k
+    }
+
     #[test]
     fn judge_stale_tag_beside_branch_before_resolution_is_rewritten() {
         let wanted = fields(json!({"branch": "main"}));
@@ -443,7 +629,7 @@ mod tests {
         );
         let k = kustomization("v1.0.0@sha1:a");
         assert_eq!(
-            judge(&wanted, &g, Some(&k), &mut Switch::default()),
+            judge(&wanted, &g, Some(&k), &mut Switch::new(Some(&k))),
             Progress::Rewrite
         );
     }
@@ -452,13 +638,13 @@ mod tests {
     fn judge_waits_for_the_kustomization_to_apply_the_new_revision() {
         let wanted = fields(json!({"semver": ">=1.0.0"}));
         let g = repository(json!({"semver": ">=1.0.0"}), 5, "v1.1.0@sha1:b");
-        let mut switch = Switch::default();
         let old = kustomization("v1.0.0@sha1:a");
+        let mut switch = Switch::new(Some(&old));
         assert!(matches!(
             judge(&wanted, &g, Some(&old), &mut switch),
             Progress::Waiting(_)
         ));
-        assert_eq!(switch.resolved.as_deref(), Some("v1.1.0@sha1:b"));
+        assert_eq!(switch.resolved, ["v1.1.0@sha1:b"]);
         let new = kustomization("v1.1.0@sha1:b");
         assert_eq!(judge(&wanted, &g, Some(&new), &mut switch), Progress::Done);
     }
@@ -466,25 +652,110 @@ mod tests {
     #[test]
     fn judge_ref_reverted_by_the_new_revision_is_a_conflict() {
         let wanted = fields(json!({"tag": "v2.0.0"}));
-        let mut switch = Switch::default();
         let old = kustomization("main@sha1:a");
+        let mut switch = Switch::new(Some(&old));
         let g = repository(json!({"tag": "v2.0.0"}), 7, "v2.0.0@sha1:c");
         assert!(matches!(
             judge(&wanted, &g, Some(&old), &mut switch),
             Progress::Waiting(_)
         ));
-        // Its gotk-sync.yaml follows v1.0.0; the conflict is seen whether or not the
-        // intact ref was seen in between (the tag's name tells).
         let reverted = repository(json!({"tag": "v1.0.0"}), 8, "v2.0.0@sha1:c");
         let k = kustomization("v2.0.0@sha1:c");
-        let conflict = Progress::Conflict {
-            revision: "v2.0.0@sha1:c".into(),
-            set: "tag v1.0.0".into(),
-        };
-        assert_eq!(judge(&wanted, &reverted, Some(&k), &mut switch), conflict);
-        let mut unseen = Switch::default();
-        judge(&wanted, &reverted, Some(&old), &mut unseen);
-        assert_eq!(judge(&wanted, &reverted, Some(&k), &mut unseen), conflict);
+        assert_eq!(
+            judge(&wanted, &reverted, Some(&k), &mut switch),
+            Progress::Conflict {
+                revision: "v2.0.0@sha1:c".into(),
+                set: "tag v1.0.0".into(),
+            }
+        );
+    }
+
+    /// The failure CI showed: Flux already followed v1.0.0 when v2.0.0 (the same
+    /// commit, whose gotk-sync.yaml follows v1.0.0) was written, so every reading sees
+    /// the revision applied before the write. Only the watched history shows that
+    /// v2.0.0 was applied in between.
+    #[test]
+    fn judge_conflict_seen_only_in_the_watched_history_is_a_conflict() {
+        let wanted = fields(json!({"tag": "v2.0.0"}));
+        let before = kustomization("v1.0.0@sha1:x");
+        let mut switch = Switch::new(Some(&before));
+        let reverted = repository(json!({"tag": "v1.0.0"}), 9, "v1.0.0@sha1:x");
+        assert_eq!(
+            judge(&wanted, &reverted, Some(&before), &mut switch),
+            Progress::Rewrite,
+            "without the history the readings look like a stale apply"
+        );
+        for k in [
+            reconciling_kustomization("v1.0.0@sha1:x", "v2.0.0@sha1:x"),
+            kustomization("v2.0.0@sha1:x"),
+            reconciling_kustomization("v2.0.0@sha1:x", "v1.0.0@sha1:x"),
+        ] {
+            switch.see_kustomization(&k);
+        }
+        let settled = kustomization("v1.0.0@sha1:x");
+        assert_eq!(
+            judge(&wanted, &reverted, Some(&settled), &mut switch),
+            Progress::Conflict {
+                revision: "v2.0.0@sha1:x".into(),
+                set: "tag v1.0.0".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn judge_ref_replaced_while_the_kustomization_reconciles_waits() {
+        let wanted = fields(json!({"tag": "v2.0.0"}));
+        let before = kustomization("main@sha1:a");
+        let mut switch = Switch::new(Some(&before));
+        // Replaced either by the stale apply of main@sha1:a or by v2.0.0's own apply,
+        // whose result the status does not show yet: neither written nor an error.
+        let reverted = repository(json!({"branch": "main"}), 9, "v2.0.0@sha1:c");
+        let busy = reconciling_kustomization("main@sha1:a", "v2.0.0@sha1:c");
+        assert!(matches!(
+            judge(&wanted, &reverted, Some(&busy), &mut switch),
+            Progress::Waiting(_)
+        ));
+    }
+
+    #[test]
+    fn judge_semver_conflict_is_told_by_the_resolved_revision() {
+        let wanted = fields(json!({"semver": ">=1.0.0"}));
+        let before = kustomization("main@sha1:a");
+        let mut switch = Switch::new(Some(&before));
+        switch.see_repository(
+            &wanted,
+            &repository(json!({"semver": ">=1.0.0"}), 3, "v1.1.0@sha1:b"),
+        );
+        let reverted = repository(json!({"tag": "v1.0.0"}), 4, "v1.1.0@sha1:b");
+        assert_eq!(
+            judge(
+                &wanted,
+                &reverted,
+                Some(&kustomization("v1.1.0@sha1:b")),
+                &mut switch
+            ),
+            Progress::Conflict {
+                revision: "v1.1.0@sha1:b".into(),
+                set: "tag v1.0.0".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn judge_failed_apply_of_the_new_revision_fails_instead_of_rewriting() {
+        let wanted = fields(json!({"tag": "v2.0.0"}));
+        let before = kustomization("main@sha1:a");
+        let mut switch = Switch::new(Some(&before));
+        let reverted = repository(json!({"branch": "main"}), 9, "main@sha1:a");
+        let mut failed = kustomization("main@sha1:a");
+        failed["status"]["lastAttemptedRevision"] = json!("v2.0.0@sha1:c");
+        failed["status"]["conditions"] = json!([
+            {"type": "Ready", "status": "False", "message": "kustomize build failed"},
+        ]);
+        assert_eq!(
+            judge(&wanted, &reverted, Some(&failed), &mut switch),
+            Progress::Failed("kustomize build failed".into())
+        );
     }
 
     #[test]
@@ -492,7 +763,7 @@ mod tests {
         let wanted = fields(json!({"branch": "main"}));
         let k = kustomization("main@sha1:a");
         let g = repository(json!({"tag": "v1.0.0"}), 3, "main@sha1:a");
-        let mut switch = Switch::default();
+        let mut switch = Switch::new(Some(&k));
         assert_eq!(judge(&wanted, &g, Some(&k), &mut switch), Progress::Rewrite);
         assert_eq!(judge(&wanted, &g, Some(&k), &mut switch), Progress::Rewrite);
     }
