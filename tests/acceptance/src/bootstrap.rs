@@ -232,6 +232,24 @@ pub fn kube_object_exists(kubeconfig: &str, args: &[&str]) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Asks source-controller to fetch the root GitRepository now (the reconcile
+/// annotation, as `flux reconcile source git` sets it).
+pub fn request_root_fetch() {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    kubectl(&[
+        "-n",
+        "flux-system",
+        "annotate",
+        "--overwrite",
+        "gitrepository",
+        "flux-system",
+        &format!("reconcile.fluxcd.io/requestedAt={stamp}"),
+    ]);
+}
+
 /// Polls `check` every 500 ms until it holds; fails the test with `what` after `limit`.
 pub fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     let start = Instant::now();

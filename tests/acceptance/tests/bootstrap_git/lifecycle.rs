@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use acceptance::bootstrap::{
     assert_plan_empty, clone, commit_subjects, git, git_http, kube_object_exists, kubectl,
-    provider_http, push_files, repo, required_providers, resource, var, wait_until, DestroyOnPanic,
+    provider_http, push_files, repo, request_root_fetch, required_providers, resource, var,
+    wait_until, DestroyOnPanic,
 };
 use acceptance::terraform::Terraform;
 
@@ -144,19 +145,7 @@ fn bootstrap_git_destroy_with_drain_workloads_removes_what_flux_deployed() {
             ),
         ],
     );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    kubectl(&[
-        "-n",
-        "flux-system",
-        "annotate",
-        "--overwrite",
-        "gitrepository",
-        "flux-system",
-        &format!("reconcile.fluxcd.io/requestedAt={now}"),
-    ]);
+    request_root_fetch();
     let kubeconfig = var("KUBECONFIG");
     wait_until("the app's ConfigMap", Duration::from_secs(180), || {
         kube_object_exists(&kubeconfig, &["-n", "default", "configmap", "drained-app"])

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use acceptance::bootstrap::{
-    assert_plan_empty, assert_plan_shows, clone, git, kubectl, provider_http, repo, resource,
-    root_git_repository, root_kustomization, wait_until, DestroyOnPanic,
+    assert_plan_empty, assert_plan_shows, clone, git, kubectl, provider_http, repo,
+    request_root_fetch, resource, root_git_repository, root_kustomization, wait_until,
+    DestroyOnPanic,
 };
 use acceptance::terraform::Terraform;
 
@@ -223,23 +224,6 @@ fn bootstrap_git_sync_tag_then_branch_follows_the_tip_and_shows_ref_drift() {
     wd.destroy().success();
 }
 
-/// Asks source-controller to fetch the root GitRepository now.
-fn request_reconcile() {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    kubectl(&[
-        "-n",
-        "flux-system",
-        "annotate",
-        "--overwrite",
-        "gitrepository",
-        "flux-system",
-        &format!("reconcile.fluxcd.io/requestedAt={stamp}"),
-    ]);
-}
-
 /// A tag on a commit whose gotk-sync.yaml follows another tag: Flux would flip between
 /// the two; the apply fails at `sync_tag` and says why instead of waiting out the
 /// timeout.
@@ -263,7 +247,7 @@ fn bootstrap_git_sync_tag_whose_sync_file_follows_another_ref_fails_at_sync_tag(
         "    branch: main\n",
         "    tag: v1.0.0\n",
     );
-    request_reconcile();
+    request_root_fetch();
     wait_until(
         "Flux following tag v1.0.0",
         Duration::from_secs(120),
