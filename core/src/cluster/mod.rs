@@ -38,8 +38,8 @@ pub use error::ClusterError;
 pub use history::ObjectHistory;
 pub use observe::{ComponentObservation, FluxObjectObservation, Observation, ObserveSpec};
 pub use readiness::{
-    crd_readiness, deployment_readiness, flux_readiness, kstatus_readiness, normalize_revision,
-    Readiness,
+    condition, crd_readiness, deployment_readiness, flux_readiness, kstatus_readiness,
+    normalize_revision, Readiness,
 };
 pub use secret::{
     find_public_key_line, git_secret_data, image_pull_secret_data, GitCredentials, SecretData,

@@ -22,7 +22,7 @@ impl Readiness {
 }
 
 /// The condition of `type_` in `status.conditions`.
-fn condition<'a>(object: &'a Value, type_: &str) -> Option<&'a Value> {
+pub fn condition<'a>(object: &'a Value, type_: &str) -> Option<&'a Value> {
     object
         .pointer("/status/conditions")?
         .as_array()?

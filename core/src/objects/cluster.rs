@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::error::ObjectError;
 use super::kinds::KindDef;
 use super::spec::ObjectSpec;
-use crate::cluster::{flux_readiness, Cluster, ClusterError, ObjectRef, Readiness};
+use crate::cluster::{condition, flux_readiness, Cluster, ClusterError, ObjectRef, Readiness};
 
 /// How often a wait polls.
 const POLL: Duration = Duration::from_secs(2);
@@ -44,13 +44,7 @@ pub fn status_of(kind: &KindDef, live: &Value) -> ObjectStatus {
     .find_map(|p| live.pointer(p).and_then(Value::as_str))
     .filter(|s| !s.is_empty())
     .map(str::to_string);
-    let ready_message = live
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
-        })
+    let ready_message = condition(live, "Ready")
         .and_then(|c| c.get("message"))
         .and_then(Value::as_str)
         .map(str::to_string);

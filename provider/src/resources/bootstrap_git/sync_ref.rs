@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use flux_core::cluster::{
-    flux_readiness, normalize_revision, Cluster, ObjectHistory, ObjectRef, Readiness,
+    condition, flux_readiness, normalize_revision, Cluster, ObjectHistory, ObjectRef, Readiness,
 };
 use flux_core::manifests::GitRef;
 use serde_json::{Map, Value as Json};
@@ -139,10 +139,7 @@ fn status_text(object: &Json, pointer: &str) -> Option<String> {
 }
 
 fn ready_message(object: &Json) -> Option<String> {
-    let conditions = object.pointer("/status/conditions")?.as_array()?;
-    let ready = conditions
-        .iter()
-        .find(|c| c.get("type").and_then(Json::as_str) == Some("Ready"))?;
+    let ready = condition(object, "Ready")?;
     if ready.get("status").and_then(Json::as_str) != Some("False") {
         return None;
     }
@@ -155,51 +152,48 @@ fn ready_message(object: &Json) -> Option<String> {
     )
 }
 
-/// What a switch remembers across readings: the revisions the Kustomization attempted
-/// and applied since the ref was written, and those the GitRepository resolved the wanted
-/// ref to. They come from watches as well as from the readings, since a revision can be
-/// applied and replaced between two readings.
+/// What a switch remembers across readings: the revisions the Kustomization applied
+/// since the ref was written, and those the GitRepository resolved the wanted ref to.
+/// They come from watches as well as from the readings, since a revision can be applied
+/// and replaced between two readings.
 #[derive(Debug, Default)]
 pub struct Switch {
-    /// The Kustomization's last attempted and applied revisions before the write.
-    before: (Option<String>, Option<String>),
-    /// Revisions the Kustomization attempted since the write.
-    attempted: Vec<String>,
+    /// The Kustomization's last applied revision before the write.
+    before: Option<String>,
     /// Revisions the Kustomization applied since the write.
     applied: Vec<String>,
     /// Revisions the GitRepository reported while following the wanted ref.
     resolved: Vec<String>,
 }
 
-fn remember(seen: &mut Vec<String>, revision: Option<String>, before: &Option<String>) {
-    if let Some(revision) = revision.filter(|r| Some(r) != before.as_ref()) {
+fn remember(seen: &mut Vec<String>, revision: Option<String>, before: Option<&String>) {
+    if let Some(revision) = revision.filter(|r| Some(r) != before) {
         if !seen.contains(&revision) {
             seen.push(revision);
         }
     }
 }
 
+fn last_applied(kustomization: &Json) -> Option<String> {
+    status_text(kustomization, "/status/lastAppliedRevision")
+}
+
 impl Switch {
     /// A switch from the Kustomization as it was before the write.
     pub fn new(kustomization: Option<&Json>) -> Self {
-        let before = kustomization.map_or((None, None), |k| {
-            (
-                status_text(k, "/status/lastAttemptedRevision"),
-                status_text(k, "/status/lastAppliedRevision"),
-            )
-        });
         Self {
-            before,
+            before: kustomization.and_then(last_applied),
             ..Self::default()
         }
     }
 
     /// Records one version of the Kustomization.
     pub fn see_kustomization(&mut self, kustomization: &Json) {
-        let attempted = status_text(kustomization, "/status/lastAttemptedRevision");
-        remember(&mut self.attempted, attempted, &self.before.0);
-        let applied = status_text(kustomization, "/status/lastAppliedRevision");
-        remember(&mut self.applied, applied, &self.before.1);
+        remember(
+            &mut self.applied,
+            last_applied(kustomization),
+            self.before.as_ref(),
+        );
     }
 
     /// Records one version of the GitRepository: its artifact, when it is the wanted
@@ -209,7 +203,7 @@ impl Switch {
             && flux_readiness(repository, None).is_current()
         {
             let revision = status_text(repository, "/status/artifact/revision");
-            remember(&mut self.resolved, revision, &None);
+            remember(&mut self.resolved, revision, None);
         }
     }
 
@@ -239,13 +233,7 @@ fn names(wanted: &RefFields, revision: &str) -> bool {
 /// Whether kustomize-controller is in the middle of a reconciliation: it sets Ready to
 /// Unknown when one starts, and records the revision it attempts before applying it.
 fn reconciling(kustomization: &Json) -> bool {
-    kustomization
-        .pointer("/status/conditions")
-        .and_then(Json::as_array)
-        .and_then(|c| {
-            c.iter()
-                .find(|c| c.get("type").and_then(Json::as_str) == Some("Ready"))
-        })
+    condition(kustomization, "Ready")
         .and_then(|c| c.get("status"))
         .and_then(Json::as_str)
         == Some("Unknown")
@@ -307,7 +295,7 @@ pub fn judge(
     let Some(kustomization) = kustomization else {
         return Progress::Waiting("Kustomization: not found".into());
     };
-    let applied = status_text(kustomization, "/status/lastAppliedRevision");
+    let applied = last_applied(kustomization);
     if applied.as_ref() == Some(&revision) {
         return Progress::Done;
     }
@@ -659,15 +647,18 @@ mod tests {
             judge(&wanted, &g, Some(&old), &mut switch),
             Progress::Waiting(_)
         ));
+        // Its gotk-sync.yaml follows v1.0.0; the conflict is seen whether or not the
+        // intact ref was seen in between (the tag's name tells).
         let reverted = repository(json!({"tag": "v1.0.0"}), 8, "v2.0.0@sha1:c");
         let k = kustomization("v2.0.0@sha1:c");
-        assert_eq!(
-            judge(&wanted, &reverted, Some(&k), &mut switch),
-            Progress::Conflict {
-                revision: "v2.0.0@sha1:c".into(),
-                set: "tag v1.0.0".into(),
-            }
-        );
+        let conflict = Progress::Conflict {
+            revision: "v2.0.0@sha1:c".into(),
+            set: "tag v1.0.0".into(),
+        };
+        assert_eq!(judge(&wanted, &reverted, Some(&k), &mut switch), conflict);
+        let mut unseen = Switch::new(Some(&old));
+        judge(&wanted, &reverted, Some(&old), &mut unseen);
+        assert_eq!(judge(&wanted, &reverted, Some(&k), &mut unseen), conflict);
     }
 
     /// The failure CI showed: Flux already followed v1.0.0 when v2.0.0 (the same
