@@ -1,9 +1,10 @@
 //! Embeds Flux's per-component base manifests into the library.
 //!
-//! The directory comes from `FLUX_MANIFESTS_DIR`; when it is unset the build falls back to
-//! `../shared/fixtures/flux-manifests/v2.9.4` beside the workspace root. The embedded Flux
-//! version is read from a `VERSION` file in that directory when there is one, else it is the
-//! directory's own name (which must then look like `v2.9.4`).
+//! The manifests are the built-in Flux version's, kept in this crate under
+//! `flux-manifests/<version>/` (the version is named by `flux-manifests/VERSION`) and made by
+//! `flux-manifests/generate`. `FLUX_MANIFESTS_DIR` points the build at another directory of
+//! the same files instead. The embedded Flux version is read from a `VERSION` file in the
+//! directory when there is one, else it is the directory's own name (`v2.9.4`).
 
 use std::env;
 use std::fmt::Write as _;
@@ -80,15 +81,20 @@ fn manifests_dir() -> Result<PathBuf, String> {
         return Ok(dir);
     }
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
-    let fallback = crate_dir.join("../../shared/fixtures/flux-manifests/v2.9.4");
-    if fallback.is_dir() {
-        return Ok(fallback);
+    let root = crate_dir.join("flux-manifests");
+    let pointer = root.join("VERSION");
+    println!("cargo:rerun-if-changed={}", pointer.display());
+    let version = fs::read_to_string(&pointer)
+        .map_err(|e| format!("{}: {e} (the built-in Flux version)", pointer.display()))?;
+    let dir = root.join(version.trim());
+    if dir.is_dir() {
+        return Ok(dir);
     }
-    Err(
-        "no Flux base manifests to embed: set FLUX_MANIFESTS_DIR to a directory holding the \
-         per-component files of Flux's manifests.tar.gz (source-controller.yaml, rbac.yaml, ...)"
-            .to_string(),
-    )
+    Err(format!(
+        "no Flux manifests at {}: run core/flux-manifests/generate, or set FLUX_MANIFESTS_DIR to \
+         a directory holding the per-component files of Flux's manifests.tar.gz",
+        dir.display()
+    ))
 }
 
 fn embedded_version(dir: &Path) -> Result<String, String> {

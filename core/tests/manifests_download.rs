@@ -19,15 +19,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/flux-manifests/v2.9.4")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("flux-manifests/v2.9.4")
 }
 
-/// A flat `manifests.tar.gz` of the fixture files, as Flux publishes it.
+/// A flat `manifests.tar.gz` of the built-in release's files, as Flux publishes it.
 fn archive() -> Vec<u8> {
     let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut builder = tar::Builder::new(encoder);
     for entry in std::fs::read_dir(fixture_dir()).unwrap() {
         let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
         let name = path.file_name().unwrap().to_owned();
         builder.append_path_with_name(&path, name).unwrap();
     }

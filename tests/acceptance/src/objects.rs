@@ -69,11 +69,11 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Opt
 
 fn fixture(name: &str) -> PathBuf {
     crate::terraform::workspace_root()
-        .join("../shared/fixtures/flux-manifests/v2.9.4")
+        .join("core/flux-manifests/v2.9.4")
         .join(name)
 }
 
-/// Applies the CustomResourceDefinitions of the fixture files (`source-controller.yaml`,
+/// Applies the CustomResourceDefinitions of the built-in Flux manifests (`source-controller.yaml`,
 /// ...) server-side and waits until they are Established; the environment starts the
 /// controllers once their CRDs exist.
 pub fn apply_flux_crds(files: &[&str]) {

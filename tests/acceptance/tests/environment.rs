@@ -33,7 +33,7 @@ async fn client_from(kubeconfig: &Path) -> kube::Client {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/flux-manifests/v2.9.4")
+        .join("../../core/flux-manifests/v2.9.4")
         .join(name)
 }
 

@@ -92,17 +92,24 @@ fn bootstrap_git_embedded_all_components_imports_to_an_empty_plan() {
     assert_eq!(commit_subjects(&urls.http)[0], "Uninstall Flux");
 }
 
-/// A copy of the v2.9.4 base manifests with the controller tags Flux v2.9.0 pins
-/// (kustomize v1.9.1, helm v1.6.1, notification v1.9.1; the fixture's source-controller
-/// is already v1.9.1): an honest stand-in for the v2.9.0 release, which is not
-/// available offline. Only tags differ, so the controllers running here serve both.
+/// A copy of the built-in v2.9.4 base manifests with the controller tags Flux v2.9.0
+/// pins (source v1.9.1, kustomize v1.9.1, helm v1.6.1, notification v1.9.1): an honest
+/// stand-in for the v2.9.0 release, which is not available offline. Only tags differ, so
+/// the controllers running here serve both.
 fn older_release_manifests() -> tempfile::TempDir {
-    let fixture = workspace_root().join("../shared/fixtures/flux-manifests/v2.9.4");
+    let built_in = workspace_root().join("core/flux-manifests/v2.9.4");
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&fixture).unwrap() {
+    for entry in std::fs::read_dir(&built_in).unwrap() {
         let entry = entry.unwrap();
+        if !entry.file_name().to_string_lossy().ends_with(".yaml") {
+            continue;
+        }
         let text = std::fs::read_to_string(entry.path())
             .unwrap()
+            .replace(
+                "fluxcd/source-controller:v1.9.4",
+                "fluxcd/source-controller:v1.9.1",
+            )
             .replace(
                 "fluxcd/kustomize-controller:v1.9.4",
                 "fluxcd/kustomize-controller:v1.9.1",
