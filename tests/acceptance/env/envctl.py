@@ -49,6 +49,8 @@ FLUX_CONTROLLERS = [
     "kustomize-controller",
     "helm-controller",
     "notification-controller",
+    "image-reflector-controller",
+    "image-automation-controller",
 ]
 
 # Controllers of kube-controller-manager. No deployment controller: nothing
@@ -696,7 +698,7 @@ def controller_argv(controller, flux, events_enabled):
     events = f"http://127.0.0.1:{flux['events_port']}/" if events_enabled else ""
     argv = [
         binary(controller), "--metrics-addr=0",
-        f"--health-addr=127.0.0.1:{flux['health_ports'][controller]}",
+        f"--health-addr=127.0.0.1:{flux['health_ports'].get(controller) or free_port()}",
         "--log-encoding=console", "--watch-all-namespaces=true",
     ]
     if controller == "source-controller":
@@ -704,6 +706,14 @@ def controller_argv(controller, flux, events_enabled):
             f"--storage-path={flux['storage_path']}",
             f"--storage-addr=127.0.0.1:{flux['storage_port']}",
             f"--storage-adv-addr=127.0.0.1:{flux['storage_port']}",
+            f"--events-addr={events}",
+        ]
+    elif controller == "image-reflector-controller":
+        # Its tag database (badger), on disk beside source-controller's storage.
+        argv += [
+            f"--storage-path={os.path.join(os.path.dirname(flux['storage_path']), 'image-db')}",
+            # Badger maps its value log; 16 MiB instead of 256 MiB is plenty here.
+            "--storage-value-log-file-size=16777216",
             f"--events-addr={events}",
         ]
     elif controller == "notification-controller":

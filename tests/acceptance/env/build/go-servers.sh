@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the Go programs of the test environment (etcd, kube-apiserver,
-# kube-controller-manager, the four Flux controllers, OpenTofu; optionally the
-# reference provider) from the Go module proxy into a persistent cache.
+# kube-controller-manager, the six Flux controllers at the tags the built-in Flux
+# release pins, the Flux CLI, OpenTofu; optionally the reference provider) from
+# the Go module proxy into a persistent cache, and regenerates the built-in Flux
+# manifests for the test that compares them with the committed ones.
 #
 # Usage: go-servers.sh [--jobs N] [TARGET...]
 #   TARGET: etcd kube source-controller kustomize-controller helm-controller
-#           notification-controller tofu reference-provider
+#           notification-controller image-reflector-controller
+#           image-automation-controller flux-cli flux-manifests tofu
+#           reference-provider
 #           (default: the required set; "all" adds the optional ones)
 #
 # Each target is built once per version stamp: the output lives under
@@ -15,16 +19,27 @@ set -euo pipefail
 
 ETCD_VERSION=v3.6.16
 KUBE_VERSION=v1.36.3
-SOURCE_CONTROLLER_VERSION=v1.9.1
+# The controller tags Flux v2.9.4 pins (core/flux-manifests/v2.9.4/pins; a test of
+# the environment checks these against them).
+SOURCE_CONTROLLER_VERSION=v1.9.4
 KUSTOMIZE_CONTROLLER_VERSION=v1.9.4
 HELM_CONTROLLER_VERSION=v1.6.3
 NOTIFICATION_CONTROLLER_VERSION=v1.9.3
+IMAGE_REFLECTOR_CONTROLLER_VERSION=v1.2.4
+IMAGE_AUTOMATION_CONTROLLER_VERSION=v1.2.4
 TOFU_VERSION=v1.12.6
 REFERENCE_PROVIDER_VERSION=v1.8.5
 # Flux release whose controller manifests the reference provider embeds.
 REFERENCE_FLUX_VERSION=v2.8.5
 
-REQUIRED_TARGETS=(etcd kube source-controller kustomize-controller helm-controller notification-controller tofu)
+REPO_ROOT=$(cd "$(dirname "$0")/../../../.." && pwd)
+# The built-in Flux version and its manifests, which the Flux CLI embeds.
+FLUX_MANIFESTS=$REPO_ROOT/core/flux-manifests
+FLUX_VERSION=$(cat "$FLUX_MANIFESTS/VERSION")
+FLUX_MANIFESTS_SUM=$(sha256sum "$FLUX_MANIFESTS/$FLUX_VERSION/SHA256SUMS" | cut -c1-12)
+
+# Kubernetes first: the longest build starts at once in one lane.
+REQUIRED_TARGETS=(kube etcd source-controller kustomize-controller helm-controller notification-controller flux-cli image-reflector-controller image-automation-controller tofu flux-manifests)
 OPTIONAL_TARGETS=(reference-provider)
 
 CACHE=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
@@ -38,6 +53,10 @@ target_version() {
     kustomize-controller) echo "$KUSTOMIZE_CONTROLLER_VERSION" ;;
     helm-controller) echo "$HELM_CONTROLLER_VERSION" ;;
     notification-controller) echo "$NOTIFICATION_CONTROLLER_VERSION" ;;
+    image-reflector-controller) echo "$IMAGE_REFLECTOR_CONTROLLER_VERSION" ;;
+    image-automation-controller) echo "$IMAGE_AUTOMATION_CONTROLLER_VERSION" ;;
+    flux-cli) echo "$FLUX_VERSION-$FLUX_MANIFESTS_SUM" ;;
+    flux-manifests) echo "$FLUX_VERSION-$(sha256sum "$FLUX_MANIFESTS/generate" | cut -c1-12)" ;;
     tofu) echo "$TOFU_VERSION" ;;
     reference-provider) echo "$REFERENCE_PROVIDER_VERSION-flux$REFERENCE_FLUX_VERSION" ;;
     *) echo "unknown target $1" >&2; return 1 ;;
@@ -160,6 +179,24 @@ for r in json.load(sys.stdin).get("Replace") or []:
   done
 }
 
+# The Flux CLI as Flux's release builds it: the release's per-component manifests
+# (here the built-in ones) in cmd/flux/manifests/, and the version by ldflags, so
+# that `flux install --export` renders that version offline.
+build_flux_cli() {
+  local d=$WORK/flux2
+  module_copy github.com/fluxcd/flux2/v2 "$FLUX_VERSION" "$d"
+  cd "$d"
+  rm -rf cmd/flux/manifests
+  mkdir -p cmd/flux/manifests
+  cp "$FLUX_MANIFESTS/$FLUX_VERSION"/*.yaml cmd/flux/manifests/
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w -X main.VERSION=${FLUX_VERSION#v}" -o "$BIN/flux" ./cmd/flux
+}
+
+# Regenerated manifests, compared with the committed ones by a test of flux-core.
+build_flux_manifests() {
+  "$FLUX_MANIFESTS/generate" --out "$BIN/flux-manifests/$FLUX_VERSION" "$FLUX_VERSION"
+}
+
 build_tofu() {
   local d=$WORK/opentofu
   module_copy github.com/opentofu/opentofu "$TOFU_VERSION" "$d"
@@ -195,6 +232,10 @@ build_target() {
       kustomize-controller) build_flux_controller kustomize-controller "$KUSTOMIZE_CONTROLLER_VERSION" ;;
       helm-controller) build_flux_controller helm-controller "$HELM_CONTROLLER_VERSION" ;;
       notification-controller) build_flux_controller notification-controller "$NOTIFICATION_CONTROLLER_VERSION" ;;
+      image-reflector-controller) build_flux_controller image-reflector-controller "$IMAGE_REFLECTOR_CONTROLLER_VERSION" ;;
+      image-automation-controller) build_flux_controller image-automation-controller "$IMAGE_AUTOMATION_CONTROLLER_VERSION" ;;
+      flux-cli) build_flux_cli ;;
+      flux-manifests) build_flux_manifests ;;
       tofu) build_tofu ;;
       reference-provider) build_reference_provider ;;
       *) echo "unknown target $t" >&2; exit 2 ;;
