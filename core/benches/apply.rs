@@ -1,5 +1,5 @@
-//! Apply of the default install set (32 objects, `../shared/fixtures/flux-manifests/expected/
-//! default.yaml`) against the real kube-apiserver of the test environment, compared with
+//! Apply of the default install set (32 objects, `flux install --export` kept as
+//! `tests/flux_cli/golden/install/default.yaml`) against the real kube-apiserver of the test environment, compared with
 //! `kubectl apply --server-side` of the same file; and a no-change re-apply of each.
 //!
 //! Run: `cargo bench -p flux-core --bench apply` with the environment's exports in scope
@@ -22,8 +22,7 @@ type Error = Box<dyn std::error::Error>;
 const NS: &str = "flux-system";
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/flux-manifests/expected/default.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/flux_cli/golden/install/default.yaml")
 }
 
 fn objects() -> Result<Vec<Value>, Error> {

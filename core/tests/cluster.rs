@@ -142,8 +142,8 @@ fn admin() -> Cluster {
 }
 
 fn install_set() -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/flux-manifests/expected/default.yaml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/flux_cli/golden/install/default.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     serde_norway::Deserializer::from_str(&text)
         .map(|doc| <Value as serde::Deserialize>::deserialize(doc).unwrap())

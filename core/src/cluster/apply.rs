@@ -415,7 +415,7 @@ mod tests {
     fn sort_for_apply_fixture_install_set_has_32_objects_crds_first() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/flux-manifests/expected/default.yaml"
+            "/tests/flux_cli/golden/install/default.yaml"
         );
         let text = std::fs::read_to_string(path).unwrap();
         let objects: Vec<Value> = serde_norway::Deserializer::from_str(&text)

@@ -86,8 +86,12 @@ pub struct FieldDef {
     pub ty: FieldType,
     /// Whether Flux requires it.
     pub required: bool,
-    /// Flux's default, rendered explicitly when the field is not given.
+    /// Flux's default: what the API or the controller uses when the field is absent.
     pub default: Option<DefaultValue>,
+    /// Whether a file for git is written with the field even at its default value, as
+    /// `flux create --export` writes it (the API requires it, or the CLI always sets
+    /// it); every other field at its default is left out of the file.
+    pub written: bool,
     /// The check of string values (and of list elements).
     pub check: Check,
     /// What the field does (Markdown, one sentence).
@@ -103,6 +107,7 @@ impl FieldDef {
             ty: FieldType::String,
             required: false,
             default: None,
+            written: false,
             check: Check::None,
             doc,
         }
@@ -130,6 +135,12 @@ impl FieldDef {
     /// Sets Flux's default.
     pub const fn default(mut self, value: DefaultValue) -> Self {
         self.default = Some(value);
+        self
+    }
+
+    /// Writes the field into git files even at its default (see [`FieldDef::written`]).
+    pub const fn written(mut self) -> Self {
+        self.written = true;
         self
     }
 

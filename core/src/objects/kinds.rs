@@ -20,6 +20,8 @@ pub struct KindDef {
     /// Whether the controller never reconciles some objects of this kind (static
     /// objects have no Ready condition): decided from the spec.
     pub is_static: fn(&Map<String, Value>) -> bool,
+    /// Fills the fields whose default depends on other fields, as `flux create` does.
+    pub derived_defaults: fn(&mut Map<String, Value>),
 }
 
 impl KindDef {
@@ -36,6 +38,8 @@ fn no_rules(_: &Map<String, Value>) -> Vec<FieldError> {
 fn never_static(_: &Map<String, Value>) -> bool {
     false
 }
+
+fn no_derived_defaults(_: &mut Map<String, Value>) {}
 
 use Check::{Duration, Label, Name, OneOf, Prefix};
 use DefaultValue::{Bool, Str};
@@ -133,7 +137,8 @@ const GIT_REPOSITORY_FIELDS: &[FieldDef] = &[
         .required()
         .check(Prefix(&["http://", "https://", "ssh://"])),
     duration("interval", "interval", "How often the repository is checked for changes.")
-        .default(Str("1m0s")),
+        .default(Str("1m0s"))
+        .written(),
     duration("timeout", "timeout", "Timeout of git operations.").default(Str("60s")),
     FieldDef::typed("ref", "ref", Object(GIT_REF), "Git reference to check out; the controller uses branch `master` when absent."),
     local_ref("secret_ref", "secretRef", "Secret with the credentials (`username`/`password`, `bearerToken`, or `identity`/`known_hosts`)."),
@@ -173,6 +178,7 @@ pub static GIT_REPOSITORY: KindDef = KindDef {
     fields: GIT_REPOSITORY_FIELDS,
     rules: git_repository_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 // --- kustomize.toolkit.fluxcd.io/v1 Kustomization ---
@@ -328,7 +334,8 @@ const KUSTOMIZATION_FIELDS: &[FieldDef] = &[
         "interval",
         "How often the manifests are applied again (drift correction).",
     )
-    .default(Str("10m0s")),
+    .default(Str("10m0s"))
+    .written(),
     duration(
         "retry_interval",
         "retryInterval",
@@ -452,6 +459,7 @@ pub static KUSTOMIZATION: KindDef = KindDef {
     fields: KUSTOMIZATION_FIELDS,
     rules: kustomization_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 // --- source.toolkit.fluxcd.io/v1 HelmRepository ---
@@ -463,7 +471,9 @@ const HELM_REPOSITORY_FIELDS: &[FieldDef] = &[
     FieldDef::string("type", "type", "`default` (an index.yaml) or `oci` (a registry; such objects are static, never reconciled).")
         .default(Str("default"))
         .check(OneOf(&["default", "oci"])),
-    duration("interval", "interval", "How often the index is downloaded.").default(Str("1m0s")),
+    duration("interval", "interval", "How often the index is downloaded.")
+        .default(Str("1m0s"))
+        .written(),
     duration("timeout", "timeout", "Timeout of index downloads."),
     local_ref("secret_ref", "secretRef", "Secret with `username`/`password` or TLS keys."),
     local_ref("cert_secret_ref", "certSecretRef", "Secret with `ca.crt`, `tls.crt` and `tls.key`."),
@@ -499,6 +509,7 @@ pub static HELM_REPOSITORY: KindDef = KindDef {
     fields: HELM_REPOSITORY_FIELDS,
     rules: helm_repository_rules,
     is_static: helm_repository_is_static,
+    derived_defaults: no_derived_defaults,
 };
 
 // --- helm.toolkit.fluxcd.io/v2 HelmRelease ---
@@ -547,6 +558,7 @@ const CHART: &[FieldDef] = &[
         "When a new chart artifact is made: `ChartVersion` or `Revision`.",
     )
     .default(Str("ChartVersion"))
+    .written()
     .check(OneOf(&["ChartVersion", "Revision"])),
     FieldDef::typed(
         "values_files",
@@ -667,7 +679,9 @@ const DRIFT_DETECTION: &[FieldDef] =
 const HELM_RELEASE_FIELDS: &[FieldDef] = &[
     FieldDef::typed("chart", "chart.spec", Object(CHART), "The chart, from a HelmRepository, GitRepository or Bucket; exactly one of chart and chart_ref."),
     FieldDef::typed("chart_ref", "chartRef", Object(CHART_REF), "The chart, from an OCIRepository, HelmChart or ExternalArtifact."),
-    duration("interval", "interval", "How often the release is reconciled.").default(Str("10m0s")),
+    duration("interval", "interval", "How often the release is reconciled.")
+        .default(Str("10m0s"))
+        .written(),
     FieldDef::string("release_name", "releaseName", "Helm release name; `<target_namespace>-<name>` or `<name>` when absent.").check(Check::MaxLen(53)),
     FieldDef::string("target_namespace", "targetNamespace", "Namespace the release is installed into.").check(Label),
     FieldDef::string("storage_namespace", "storageNamespace", "Namespace of the Helm storage.").check(Label),
@@ -697,12 +711,25 @@ fn helm_release_rules(spec: &Map<String, Value>) -> Vec<FieldError> {
 }
 
 /// `helm.toolkit.fluxcd.io/v2` HelmRelease.
+/// Helm keeps its release records in the target namespace, as `flux create
+/// helmrelease --target-namespace` sets it, so that `helm list -n <target>` shows
+/// the release.
+fn helm_release_derived_defaults(spec: &mut Map<String, Value>) {
+    if spec.contains_key("storageNamespace") {
+        return;
+    }
+    if let Some(target) = spec.get("targetNamespace").cloned() {
+        spec.insert("storageNamespace".into(), target);
+    }
+}
+
 pub static HELM_RELEASE: KindDef = KindDef {
     api_version: "helm.toolkit.fluxcd.io/v2",
     kind: "HelmRelease",
     fields: HELM_RELEASE_FIELDS,
     rules: helm_release_rules,
     is_static: never_static,
+    derived_defaults: helm_release_derived_defaults,
 };
 
 // --- source.toolkit.fluxcd.io/v1 OCIRepository ---
@@ -779,6 +806,7 @@ const OCI_REPOSITORY_FIELDS: &[FieldDef] = &[
     ),
     FieldDef::string("provider", "provider", "Authentication provider.")
         .default(Str("generic"))
+        .written()
         .check(OneOf(&["generic", "aws", "azure", "gcp"])),
     local_ref(
         "secret_ref",
@@ -807,7 +835,9 @@ const OCI_REPOSITORY_FIELDS: &[FieldDef] = &[
         "proxySecretRef",
         "Secret with the proxy settings.",
     ),
-    duration("interval", "interval", "How often the registry is checked.").default(Str("1m0s")),
+    duration("interval", "interval", "How often the registry is checked.")
+        .default(Str("1m0s"))
+        .written(),
     duration("timeout", "timeout", "Timeout of registry operations.").default(Str("60s")),
     FieldDef::string(
         "ignore",
@@ -825,6 +855,7 @@ pub static OCI_REPOSITORY: KindDef = KindDef {
     fields: OCI_REPOSITORY_FIELDS,
     rules: no_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 // --- source.toolkit.fluxcd.io/v1 Bucket ---
@@ -851,6 +882,7 @@ const STS: &[FieldDef] = &[
 const BUCKET_FIELDS: &[FieldDef] = &[
     FieldDef::string("provider", "provider", "Storage provider.")
         .default(Str("generic"))
+        .written()
         .check(OneOf(&["generic", "aws", "gcp", "azure"])),
     FieldDef::string("bucket_name", "bucketName", "Bucket name.").required(),
     FieldDef::string(
@@ -889,7 +921,9 @@ const BUCKET_FIELDS: &[FieldDef] = &[
         Object(STS),
         "Security token service (providers aws and generic).",
     ),
-    duration("interval", "interval", "How often the bucket is checked.").default(Str("1m0s")),
+    duration("interval", "interval", "How often the bucket is checked.")
+        .default(Str("1m0s"))
+        .written(),
     duration("timeout", "timeout", "Timeout of bucket operations.").default(Str("60s")),
     FieldDef::string(
         "ignore",
@@ -956,6 +990,7 @@ pub static BUCKET: KindDef = KindDef {
     fields: BUCKET_FIELDS,
     rules: bucket_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 // --- notification.toolkit.fluxcd.io: Provider, Alert (v1beta3), Receiver (v1) ---
@@ -1101,6 +1136,7 @@ pub static NOTIFICATION_PROVIDER: KindDef = KindDef {
     fields: NOTIFICATION_PROVIDER_FIELDS,
     rules: notification_provider_rules,
     is_static: always_static,
+    derived_defaults: no_derived_defaults,
 };
 
 const ALERT_FIELDS: &[FieldDef] = &[
@@ -1155,6 +1191,7 @@ pub static ALERT: KindDef = KindDef {
     fields: ALERT_FIELDS,
     rules: alert_rules,
     is_static: always_static,
+    derived_defaults: no_derived_defaults,
 };
 
 const RECEIVER_FIELDS: &[FieldDef] = &[
@@ -1222,6 +1259,7 @@ pub static RECEIVER: KindDef = KindDef {
     fields: RECEIVER_FIELDS,
     rules: receiver_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 // --- image.toolkit.fluxcd.io/v1 ---
@@ -1233,7 +1271,9 @@ const IMAGE_REPOSITORY_FIELDS: &[FieldDef] = &[
         "Image to scan, without tag (`ghcr.io/org/app`).",
     )
     .required(),
-    duration("interval", "interval", "How often the tags are scanned.").default(Str("1m0s")),
+    duration("interval", "interval", "How often the tags are scanned.")
+        .default(Str("1m0s"))
+        .written(),
     duration(
         "timeout",
         "timeout",
@@ -1291,6 +1331,7 @@ pub static IMAGE_REPOSITORY: KindDef = KindDef {
     fields: IMAGE_REPOSITORY_FIELDS,
     rules: image_repository_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 const ORDER: &[FieldDef] = &[FieldDef::string("order", "order", "`asc` or `desc`.")
@@ -1375,11 +1416,13 @@ pub static IMAGE_POLICY: KindDef = KindDef {
     fields: IMAGE_POLICY_FIELDS,
     rules: image_policy_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 const IUA_SOURCE_REF: &[FieldDef] = &[
     FieldDef::string("kind", "kind", "Only `GitRepository`.")
         .default(Str("GitRepository"))
+        .written()
         .check(OneOf(&["GitRepository"])),
     FieldDef::string("name", "name", "Name of the GitRepository.")
         .required()
@@ -1467,6 +1510,7 @@ const LABEL_SELECTOR: &[FieldDef] = &[FieldDef::typed(
 const UPDATE: &[FieldDef] = &[
     FieldDef::string("strategy", "strategy", "Only `Setters`.")
         .default(Str("Setters"))
+        .written()
         .check(OneOf(&["Setters"])),
     FieldDef::string(
         "path",
@@ -1490,7 +1534,9 @@ const IMAGE_UPDATE_AUTOMATION_FIELDS: &[FieldDef] = &[
         "Checkout, commit and push settings.",
     )
     .required(),
-    duration("interval", "interval", "How often the automation runs.").default(Str("30m0s")),
+    duration("interval", "interval", "How often the automation runs.")
+        .default(Str("30m0s"))
+        .written(),
     FieldDef::typed(
         "policy_selector",
         "policySelector",
@@ -1529,6 +1575,7 @@ pub static IMAGE_UPDATE_AUTOMATION: KindDef = KindDef {
     fields: IMAGE_UPDATE_AUTOMATION_FIELDS,
     rules: image_update_automation_rules,
     is_static: never_static,
+    derived_defaults: no_derived_defaults,
 };
 
 /// Every kind.

@@ -17,6 +17,7 @@
 //!   [`status_of`].
 
 mod cluster;
+mod defaults;
 mod error;
 mod field;
 mod git;

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::defaults::{fill_defaults, satisfied, strip_defaults};
 use super::error::{FieldError, ObjectError};
 use super::field::{Check, FieldDef, FieldType};
 use super::kinds::KindDef;
@@ -50,6 +51,7 @@ impl ObjectSpec {
         if let Err(reason) = Check::Name.check(name) {
             errors.push(FieldError::new("name", reason));
         }
+        (kind.derived_defaults)(&mut spec);
         fill_defaults(kind.fields, &mut spec);
         check_fields(kind.fields, &spec, "", &mut errors);
         if errors.is_empty() {
@@ -80,7 +82,9 @@ impl ObjectSpec {
     }
 
     /// The manifest; `cluster` adds the annotation that keeps a Kustomization from
-    /// pruning it (see [`PRUNE_DISABLED_ANNOTATION`]).
+    /// pruning it (see [`PRUNE_DISABLED_ANNOTATION`]) and keeps the defaults explicit,
+    /// so that server-side apply owns them and puts back a default changed by hand.
+    /// A file for git leaves the defaults out, as `flux create --export` does.
     pub fn manifest(&self, cluster: bool) -> Value {
         let mut metadata = Map::new();
         metadata.insert("name".into(), Value::from(self.name.clone()));
@@ -94,7 +98,11 @@ impl ObjectSpec {
         object.insert("apiVersion".into(), Value::from(self.kind.api_version));
         object.insert("kind".into(), Value::from(self.kind.kind));
         object.insert("metadata".into(), Value::Object(metadata));
-        object.insert("spec".into(), Value::Object(self.spec.clone()));
+        let mut spec = self.spec.clone();
+        if !cluster {
+            strip_defaults(self.kind.fields, &mut spec);
+        }
+        object.insert("spec".into(), Value::Object(spec));
         Value::Object(object)
     }
 
@@ -109,27 +117,29 @@ impl ObjectSpec {
     }
 
     /// Whether `observed` (a live object or a parsed file) carries every field of
-    /// this spec with the same value. Fields only the server added (defaults of the
-    /// CRD) are not differences.
+    /// this spec with the same value, a field at its default also by leaving it out.
+    /// Fields only the server added (defaults of the CRD) are not differences.
     pub fn is_satisfied_by(&self, observed: &Value) -> bool {
-        observed
-            .get("spec")
-            .is_some_and(|spec| contains(&Value::Object(self.spec.clone()), spec))
+        spec_is_satisfied(self.kind, &self.spec, observed)
     }
 }
 
 /// Whether `observed` carries every field of `want` (a spec as rendered, possibly
-/// incomplete) with the same value.
-pub fn spec_is_satisfied(want: &Map<String, Value>, observed: &Value) -> bool {
+/// incomplete) with the same value, a field at its default also by leaving it out.
+pub fn spec_is_satisfied(kind: &KindDef, want: &Map<String, Value>, observed: &Value) -> bool {
+    let mut want = want.clone();
+    (kind.derived_defaults)(&mut want);
     observed
         .get("spec")
-        .is_some_and(|spec| contains(&Value::Object(want.clone()), spec))
+        .and_then(Value::as_object)
+        .is_some_and(|have| satisfied(kind.fields, &want, have))
 }
 
 /// The errors of the kind's cross-field rules for a spec whose fields each
 /// passed their own checks (Flux's defaults are filled in first).
 pub fn check_rules(kind: &KindDef, spec: &Map<String, Value>) -> Vec<FieldError> {
     let mut spec = spec.clone();
+    (kind.derived_defaults)(&mut spec);
     fill_defaults(kind.fields, &mut spec);
     (kind.rules)(&spec)
 }
@@ -137,21 +147,6 @@ pub fn check_rules(kind: &KindDef, spec: &Map<String, Value>) -> Vec<FieldError>
 /// The file name of an object in its directory.
 pub fn file_name(kind: &KindDef, namespace: &str, name: &str) -> String {
     format!("{}-{namespace}-{name}.yaml", kind.kind.to_lowercase())
-}
-
-/// Whether every field of `want` is in `have` with the same value (lists element
-/// by element, same length).
-fn contains(want: &Value, have: &Value) -> bool {
-    match (want, have) {
-        (Value::Object(w), Value::Object(h)) => w
-            .iter()
-            .all(|(k, v)| h.get(k).is_some_and(|hv| contains(v, hv))),
-        (Value::Array(w), Value::Array(h)) => {
-            w.len() == h.len() && w.iter().zip(h).all(|(a, b)| contains(a, b))
-        }
-        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-        _ => want == have,
-    }
 }
 
 /// The value at a (possibly dotted, `chart.spec`) key.
@@ -183,37 +178,6 @@ pub(crate) fn set_key(map: &mut Map<String, Value>, key: &str, value: Value) {
             }
         }
     }
-}
-
-fn fill_defaults(fields: &[FieldDef], map: &mut Map<String, Value>) {
-    for field in fields {
-        match get_key(map, field.key) {
-            None => {
-                if let Some(default) = field.default {
-                    set_key(map, field.key, default.to_json());
-                }
-            }
-            Some(_) => fill_nested_defaults(field, map),
-        }
-    }
-}
-
-fn fill_nested_defaults(field: &FieldDef, map: &mut Map<String, Value>) {
-    let Some(mut value) = get_key(map, field.key).cloned() else {
-        return;
-    };
-    match (field.ty, &mut value) {
-        (FieldType::Object(nested), Value::Object(inner)) => fill_defaults(nested, inner),
-        (FieldType::ObjectList(nested), Value::Array(items)) => {
-            for item in items {
-                if let Value::Object(inner) = item {
-                    fill_defaults(nested, inner);
-                }
-            }
-        }
-        _ => return,
-    }
-    set_key(map, field.key, value);
 }
 
 fn check_fields(
@@ -298,14 +262,30 @@ fn check_value(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<Fie
 
 /// The spec fields of a live object or a parsed file that the kind's table knows,
 /// with Flux's defaults where they are absent: what an import or a drift read
-/// turns into attributes.
+/// turns into attributes. A field whose value is the one its kind derives from
+/// other fields is left out, as a user who wants that value leaves it out.
 pub fn known_spec(kind: &KindDef, observed: &Value) -> Map<String, Value> {
     let mut out = Map::new();
     if let Some(spec) = observed.get("spec").and_then(Value::as_object) {
         project(kind.fields, spec, &mut out);
     }
+    drop_derived(kind, &mut out);
     fill_defaults(kind.fields, &mut out);
     out
+}
+
+/// Removes each top-level field that the kind's derived defaults would put back
+/// with the same value.
+fn drop_derived(kind: &KindDef, spec: &mut Map<String, Value>) {
+    let keys: Vec<String> = spec.keys().cloned().collect();
+    for key in keys {
+        let mut without = spec.clone();
+        without.remove(&key);
+        (kind.derived_defaults)(&mut without);
+        if without == *spec {
+            spec.remove(&key);
+        }
+    }
 }
 
 fn project(fields: &[FieldDef], from: &Map<String, Value>, out: &mut Map<String, Value>) {

@@ -673,7 +673,7 @@ pub async fn read(
     let mut errors = Vec::new();
     let desired: Map<String, Json> =
         convert::spec_from_value(kind.fields, state, &AttributePath::root(), &mut errors);
-    if imported || !objects::spec_is_satisfied(&desired, &observed) {
+    if imported || !objects::spec_is_satisfied(kind, &desired, &observed) {
         let known = objects::known_spec(kind, &observed);
         for (name, value) in convert::value_from_spec(kind.fields, &known) {
             next.set_attr(&name, value);
