@@ -56,8 +56,23 @@ struct Server {
     paths: Arc<Mutex<Vec<String>>>,
 }
 
-/// Serves `body` for every GET (or a 404, or nothing at all) and records request paths.
+/// A release's checksum list naming `body` as `manifests.tar.gz`, as Flux publishes it.
+fn checksums_of(body: &[u8]) -> String {
+    format!(
+        "{}  flux_2.9.4_linux_amd64.tar.gz\n{}  manifests.tar.gz\n",
+        "1".repeat(64),
+        sha256(body)
+    )
+}
+
+/// Serves `body` for every GET (or a 404, or nothing at all), the release's checksum
+/// list of `body` for `*_checksums.txt`, and records request paths.
 async fn serve(reply: Reply, body: Vec<u8>) -> Server {
+    let sums = checksums_of(&body);
+    serve_with_checksums(reply, body, Some(sums)).await
+}
+
+async fn serve_with_checksums(reply: Reply, body: Vec<u8>, checksums: Option<String>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!(
         "http://{}/fluxcd/flux2/releases",
@@ -71,6 +86,7 @@ async fn serve(reply: Reply, body: Vec<u8>) -> Server {
                 return;
             };
             let body = body.clone();
+            let checksums = checksums.clone();
             let seen = seen.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
@@ -88,7 +104,12 @@ async fn serve(reply: Reply, body: Vec<u8>) -> Server {
                     .nth(1)
                     .unwrap_or_default()
                     .to_string();
-                seen.lock().unwrap().push(path);
+                seen.lock().unwrap().push(path.clone());
+                let (reply, body) = match (path.ends_with("_checksums.txt"), checksums) {
+                    (true, Some(text)) => (Reply::Archive, text.into_bytes()),
+                    (true, None) => (Reply::NotFound, Vec::new()),
+                    (false, _) => (reply, body),
+                };
                 match reply {
                     Reply::Archive => {
                         let header = format!(
@@ -140,6 +161,59 @@ async fn download_manifests_with_checksum_renders_like_embedded() {
     assert_eq!(
         render_install(&install, &downloaded).unwrap().objects,
         render_install(&install, &embedded).unwrap().objects
+    );
+}
+
+#[tokio::test]
+async fn download_manifests_of_a_version_is_checked_against_the_release_checksums() {
+    let body = archive();
+    let server = serve(Reply::Archive, body).await;
+    let downloaded = download_manifests(&spec(&server, "v2.9.4")).await.unwrap();
+    assert_eq!(downloaded.version(), Some("v2.9.4"));
+    assert_eq!(
+        server.paths.lock().unwrap().as_slice(),
+        [
+            "/fluxcd/flux2/releases/download/v2.9.4/manifests.tar.gz",
+            "/fluxcd/flux2/releases/download/v2.9.4/flux_2.9.4_checksums.txt"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn download_manifests_not_in_the_release_checksums_fails() {
+    let body = archive();
+    let other = checksums_of(b"another archive");
+    let server = serve_with_checksums(Reply::Archive, body, Some(other)).await;
+    let err = download_manifests(&spec(&server, "v2.9.4"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ManifestError::ChecksumMismatch { .. }),
+        "{err}"
+    );
+
+    let unlisted = "0000  flux_2.9.4_linux_amd64.tar.gz\n".to_string();
+    let server = serve_with_checksums(Reply::Archive, archive(), Some(unlisted)).await;
+    let err = download_manifests(&spec(&server, "v2.9.4"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ManifestError::ChecksumNotListed { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with("flux_2.9.4_checksums.txt lists no checksum for manifests.tar.gz"),
+        "{err}"
+    );
+
+    let server = serve_with_checksums(Reply::Archive, archive(), None).await;
+    let err = download_manifests(&spec(&server, "v2.9.4"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ManifestError::DownloadStatus { status: 404, .. }),
+        "{err}"
     );
 }
 

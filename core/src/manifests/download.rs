@@ -61,8 +61,9 @@ fn redacted(url: &str) -> String {
     }
 }
 
-/// Downloads and unpacks the base manifests (one GET; 200 only; size limit, timeout and
-/// optional SHA-256 check).
+/// Downloads and unpacks the base manifests (200 only; size limit and timeout), checked
+/// against the given SHA-256, or else against the release's own checksum list for a
+/// named version.
 #[tracing::instrument(skip_all, fields(version = %spec.version))]
 pub async fn download_manifests(spec: &DownloadSpec) -> Result<BaseManifests, ManifestError> {
     let url = spec.url();
@@ -89,58 +90,23 @@ pub async fn download_manifests(spec: &DownloadSpec) -> Result<BaseManifests, Ma
                     url: shown.clone(),
                     source,
                 })?;
-        let mut response =
-            client
-                .get(&url)
-                .send()
-                .await
-                .map_err(|source| ManifestError::Download {
-                    url: shown.clone(),
-                    source,
-                })?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(ManifestError::DownloadStatus {
-                url: shown.clone(),
-                status,
-            });
-        }
-        let too_large = || ManifestError::DownloadTooLarge {
-            url: shown.clone(),
-            limit: spec.max_bytes,
+        let body = get_bytes(&client, &url, spec.max_bytes).await?;
+        let expected = match (&spec.sha256, release_checksums_url(spec)) {
+            (Some(given), _) => Some(given.to_lowercase()),
+            (None, Some(sums_url)) => Some(listed_checksum(&client, &sums_url).await?),
+            (None, None) => None,
         };
-        if response
-            .content_length()
-            .is_some_and(|n| n > spec.max_bytes)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) =
-            response
-                .chunk()
-                .await
-                .map_err(|source| ManifestError::Download {
-                    url: shown.clone(),
-                    source,
-                })?
-        {
-            if (body.len() + chunk.len()) as u64 > spec.max_bytes {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        Ok((body, expected))
     };
-    let body = tokio::time::timeout(spec.timeout, fetch)
+    let (body, expected) = tokio::time::timeout(spec.timeout, fetch)
         .await
         .map_err(|_| timed_out())??;
-    if let Some(expected) = &spec.sha256 {
+    if let Some(expected) = expected {
         let actual = hex(&Sha256::digest(&body));
-        if !actual.eq_ignore_ascii_case(expected) {
+        if actual != expected {
             return Err(ManifestError::ChecksumMismatch {
                 url: shown,
-                expected: expected.to_lowercase(),
+                expected,
                 actual,
             });
         }
@@ -148,6 +114,68 @@ pub async fn download_manifests(spec: &DownloadSpec) -> Result<BaseManifests, Ma
     tracing::debug!(bytes = body.len(), "downloaded base manifests");
     let version = spec.version.starts_with('v').then(|| spec.version.clone());
     BaseManifests::from_tar_gz(&body, &shown, version)
+}
+
+/// The release's checksum list (`flux_<version>_checksums.txt` beside the archive),
+/// for a named version; `latest` names no file.
+fn release_checksums_url(spec: &DownloadSpec) -> Option<String> {
+    let number = spec.version.strip_prefix('v')?;
+    let base = spec.base_url.trim_end_matches('/');
+    Some(format!(
+        "{base}/download/{}/flux_{number}_checksums.txt",
+        spec.version
+    ))
+}
+
+/// The digest the checksum list gives for `manifests.tar.gz`.
+async fn listed_checksum(client: &reqwest::Client, url: &str) -> Result<String, ManifestError> {
+    let text = get_bytes(client, url, 1024 * 1024).await?;
+    String::from_utf8_lossy(&text)
+        .lines()
+        .find_map(|line| {
+            let (sum, file) = line.split_once(char::is_whitespace)?;
+            (file.trim_start_matches([' ', '*']) == "manifests.tar.gz"
+                && sum.len() == 64
+                && sum.chars().all(|c| c.is_ascii_hexdigit()))
+            .then(|| sum.to_lowercase())
+        })
+        .ok_or_else(|| ManifestError::ChecksumNotListed { url: redacted(url) })
+}
+
+/// One GET: 200 only, at most `max_bytes` read.
+async fn get_bytes(
+    client: &reqwest::Client,
+    url: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>, ManifestError> {
+    let shown = redacted(url);
+    let failed = |source| ManifestError::Download {
+        url: shown.clone(),
+        source,
+    };
+    let mut response = client.get(url).send().await.map_err(failed)?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(ManifestError::DownloadStatus {
+            url: shown.clone(),
+            status,
+        });
+    }
+    let too_large = || ManifestError::DownloadTooLarge {
+        url: shown.clone(),
+        limit: max_bytes,
+    };
+    if response.content_length().is_some_and(|n| n > max_bytes) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(failed)? {
+        if (body.len() + chunk.len()) as u64 > max_bytes {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn hex(bytes: &[u8]) -> String {

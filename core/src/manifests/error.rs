@@ -98,6 +98,12 @@ pub enum ManifestError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The release's checksum list has no line for `manifests.tar.gz`.
+    #[error("{url} lists no checksum for manifests.tar.gz")]
+    ChecksumNotListed {
+        /// The checksum list's URL.
+        url: String,
+    },
     /// The downloaded archive does not have the expected SHA-256.
     #[error("checksum mismatch for {url}: expected sha256 {expected}, got {actual}")]
     ChecksumMismatch {
