@@ -17,26 +17,31 @@
 # .done-<target> marker exists. Timings go to $FLUX_TEST_CACHE/go/<stamp>/build.log.
 set -euo pipefail
 
-ETCD_VERSION=v3.6.16
-KUBE_VERSION=v1.36.3
-# The controller tags Flux v2.9.4 pins (core/flux-manifests/v2.9.4/pins; a test of
-# the environment checks these against them).
-SOURCE_CONTROLLER_VERSION=v1.9.4
-KUSTOMIZE_CONTROLLER_VERSION=v1.9.4
-HELM_CONTROLLER_VERSION=v1.6.3
-NOTIFICATION_CONTROLLER_VERSION=v1.9.3
-IMAGE_REFLECTOR_CONTROLLER_VERSION=v1.2.4
-IMAGE_AUTOMATION_CONTROLLER_VERSION=v1.2.4
-TOFU_VERSION=v1.12.6
-REFERENCE_PROVIDER_VERSION=v1.8.5
-# Flux release whose controller manifests the reference provider embeds.
-REFERENCE_FLUX_VERSION=v2.8.5
-
 REPO_ROOT=$(cd "$(dirname "$0")/../../../.." && pwd)
 # The built-in Flux version and its manifests, which the Flux CLI embeds.
 FLUX_MANIFESTS=$REPO_ROOT/core/flux-manifests
 FLUX_VERSION=$(cat "$FLUX_MANIFESTS/VERSION")
 FLUX_MANIFESTS_SUM=$(sha256sum "$FLUX_MANIFESTS/$FLUX_VERSION/SHA256SUMS" | cut -c1-12)
+
+# The tag the built-in Flux release pins for a controller, from flux2's base
+# kustomization (pins/), so that the environment runs the Flux users get.
+pinned_tag() {
+  grep -o "releases/download/v[^/]*/" "$FLUX_MANIFESTS/$FLUX_VERSION/pins/$1.kustomization.yaml" \
+    | head -n1 | cut -d/ -f3
+}
+
+ETCD_VERSION=v3.6.16
+KUBE_VERSION=v1.36.3
+SOURCE_CONTROLLER_VERSION=$(pinned_tag source-controller)
+KUSTOMIZE_CONTROLLER_VERSION=$(pinned_tag kustomize-controller)
+HELM_CONTROLLER_VERSION=$(pinned_tag helm-controller)
+NOTIFICATION_CONTROLLER_VERSION=$(pinned_tag notification-controller)
+IMAGE_REFLECTOR_CONTROLLER_VERSION=$(pinned_tag image-reflector-controller)
+IMAGE_AUTOMATION_CONTROLLER_VERSION=$(pinned_tag image-automation-controller)
+TOFU_VERSION=v1.12.6
+REFERENCE_PROVIDER_VERSION=v1.8.5
+# Flux release whose controller manifests the reference provider embeds.
+REFERENCE_FLUX_VERSION=v2.8.5
 
 # Kubernetes first: the longest build starts at once in one lane.
 REQUIRED_TARGETS=(kube etcd source-controller kustomize-controller helm-controller notification-controller flux-cli image-reflector-controller image-automation-controller tofu flux-manifests)
