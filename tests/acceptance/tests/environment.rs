@@ -505,3 +505,90 @@ async fn environment_gitrepository_over_https_and_ssh_is_ready() {
     assert!(https.starts_with("main@sha1:"), "{https}");
     assert_eq!(https, ssh, "both protocols serve the same commit");
 }
+
+/// The built-in release's directory (`core/flux-manifests/<version>`).
+fn release_dir() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../core/flux-manifests");
+    let version = std::fs::read_to_string(root.join("VERSION")).expect("VERSION");
+    root.join(version.trim())
+}
+
+/// `<controller>` → the tag the built-in release pins (flux2's base kustomizations).
+fn pinned_tags() -> Vec<(String, String)> {
+    let mut pins = Vec::new();
+    for entry in std::fs::read_dir(release_dir().join("pins")).expect("pins") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("pin");
+        let url = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("- https://github.com/fluxcd/"))
+            .expect("a release asset URL");
+        let parts: Vec<&str> = url.split('/').collect();
+        pins.push((parts[0].to_string(), parts[3].to_string()));
+    }
+    pins.sort();
+    pins
+}
+
+/// The environment runs the Flux users get: each controller the environment runs
+/// was built at the tag the built-in release pins, and the image controllers start
+/// once their CRDs exist, as the others do.
+#[tokio::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the turn is held for the whole test on purpose; each test has its own single-threaded runtime"
+)]
+async fn environment_runs_every_flux_controller_at_the_tag_flux_pins() {
+    let _turn = acceptance::env::cluster_turn();
+    let env = env();
+    let cache = std::env::var_os("FLUX_TEST_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/flux-provider-test")
+        });
+    let run = [
+        "source-controller",
+        "kustomize-controller",
+        "helm-controller",
+        "notification-controller",
+        "image-reflector-controller",
+        "image-automation-controller",
+    ];
+    let pins = pinned_tags();
+    for controller in run {
+        let (_, tag) = pins
+            .iter()
+            .find(|(c, _)| c == controller)
+            .unwrap_or_else(|| panic!("{controller} is not pinned by the release"));
+        let marker = cache.join(format!("go/bin/.done-{controller}-{tag}"));
+        assert!(
+            marker.exists(),
+            "{controller} was not built at {tag}: no {}",
+            marker.display()
+        );
+    }
+
+    let client = client_from(&env.get_kubeconfig().expect("kubeconfig")).await;
+    apply_crds(&client, "source-controller.yaml").await;
+    apply_crds(&client, "image-reflector-controller.yaml").await;
+    apply_crds(&client, "image-automation-controller.yaml").await;
+    let status_file = env
+        .get_state_dir()
+        .expect("state dir")
+        .join("clusters/default/flux/status.json");
+    wait_for(
+        Duration::from_secs(60),
+        "the image controllers to run",
+        || {
+            let status_file = status_file.clone();
+            async move {
+                let text = std::fs::read_to_string(&status_file).ok()?;
+                let status: Value = serde_json::from_str(&text).ok()?;
+                ["image-reflector-controller", "image-automation-controller"]
+                    .iter()
+                    .all(|c| status[c].as_str().is_some_and(|s| s.starts_with("running")))
+                    .then_some(())
+            }
+        },
+    )
+    .await;
+}
