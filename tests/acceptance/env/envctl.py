@@ -463,6 +463,73 @@ def start_git(state, env):
     return exports
 
 
+# ---------------------------------------------------------------- OCI registry
+
+
+def start_registry(state, env):
+    """The CNCF registry over HTTPS (a certificate from the environment's CA) with
+    basic auth, storage on disk: what OCI sources, Helm OCI repositories and the
+    image controllers talk to."""
+    if not os.access(os.path.join(GO_BIN, "registry"), os.X_OK):
+        log("OCI registry skipped: not built (run tests/acceptance/env/setup)")
+        env["registry"] = None
+        return {}
+    rdir = os.path.join(state, "registry")
+    os.makedirs(rdir, exist_ok=True)
+    pki = os.path.join(state, "pki")
+    ca = make_ca(pki)
+    crt, key = make_cert(
+        pki, ca, "registry", "/CN=127.0.0.1",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    username, password = "flux-oci", secrets.token_hex(12)
+    htpasswd = os.path.join(rdir, "htpasswd")
+    out = subprocess.run(
+        ["htpasswd", "-Bbn", username, password], check=True, capture_output=True, text=True,
+    )
+    with open(htpasswd, "w") as f:
+        f.write(out.stdout)
+    port = free_port()
+    config = os.path.join(rdir, "config.yml")
+    with open(config, "w") as f:
+        f.write(
+            "version: 0.1\n"
+            "log:\n  level: warn\n"
+            f"storage:\n  filesystem:\n    rootdirectory: {os.path.join(rdir, 'data')}\n"
+            "  delete:\n    enabled: true\n"
+            f"http:\n  addr: 127.0.0.1:{port}\n  secret: {secrets.token_hex(16)}\n"
+            f"  tls:\n    certificate: {crt}\n    key: {key}\n"
+            f"auth:\n  htpasswd:\n    realm: flux-test\n    path: {htpasswd}\n"
+        )
+    spawn(state, "registry", [binary("registry"), "serve", config])
+    env["registry"] = {"host": f"127.0.0.1:{port}", "ca_file": ca[0]}
+    return {
+        "FLUX_TEST_OCI_REGISTRY": f"127.0.0.1:{port}",
+        "FLUX_TEST_OCI_USERNAME": username,
+        "FLUX_TEST_OCI_PASSWORD": password,
+        "FLUX_TEST_OCI_CA_FILE": ca[0],
+    }
+
+
+def registry_answers(host, ca_file):
+    """/v2/ answers 401 (auth required) once the registry serves."""
+    context = ssl.create_default_context(cafile=ca_file)
+    try:
+        urllib.request.urlopen(f"https://{host}/v2/", timeout=2, context=context)
+    except urllib.error.HTTPError as e:
+        return e.code == 401
+    return False
+
+
+def wait_registry(state, env):
+    reg = env.get("registry")
+    if reg:
+        wait_until(
+            "the OCI registry /v2/", lambda: registry_answers(reg["host"], reg["ca_file"]),
+            30, ["registry"], state,
+        )
+
+
 def parse_exports(text):
     values = {}
     for line in text.splitlines():
@@ -543,18 +610,20 @@ def cmd_up(args):
         if os.path.exists(env_path(state)):
             log(f"stopping the leftovers of a dead environment in {state}")
             stop_all(state)
-        for sub in ("etcd", "clusters", "pki", "logs", "pids", "git"):
+        for sub in ("etcd", "clusters", "pki", "logs", "pids", "git", "registry"):
             shutil.rmtree(os.path.join(state, sub), ignore_errors=True)
         t0 = time.monotonic()
         env = {"state": state, "clusters": {}}
         try:
             start_etcd(state, env)
             exports = start_git(state, env)
+            exports.update(start_registry(state, env))
             wait_etcd(state, env)
             cluster = create_cluster(state, env, DEFAULT_CLUSTER)
             write_json(env_path(state), env)
             start_cluster_controllers(state, cluster)
             wait_cluster_controllers(state, cluster)
+            wait_registry(state, env)
         except Exception:
             write_json(env_path(state), env)
             stop_all(state)
@@ -806,6 +875,13 @@ def cmd_supervise(args):
                 restarts[c] = restarts.get(c, 0) + 1
                 log(f"{c} exited with {proc.returncode}")
                 procs[c] = None
+            # A controller built after the supervisor started has its CRDs listed
+            # only then; without them it would be started early and crash-loop.
+            for known in (c, "source-controller"):
+                crds[known] = crds[known] or crd_names(known)
+            if not crds[c] or not crds["source-controller"]:
+                status[c] = "no CRDs known (not built yet)"
+                continue
             needed = sorted(set(crds["source-controller"] + crds[c]))
             try:
                 missing = [n for n in needed if not kube.crd_established(n)]

@@ -8,8 +8,8 @@
 # Usage: go-servers.sh [--jobs N] [TARGET...]
 #   TARGET: etcd kube source-controller kustomize-controller helm-controller
 #           notification-controller image-reflector-controller
-#           image-automation-controller flux-cli flux-manifests tofu
-#           reference-provider
+#           image-automation-controller flux-cli flux-manifests registry crane
+#           tofu reference-provider
 #           (default: the required set; "all" adds the optional ones)
 #
 # Each target is built once per version stamp: the output lives under
@@ -39,12 +39,15 @@ NOTIFICATION_CONTROLLER_VERSION=$(pinned_tag notification-controller)
 IMAGE_REFLECTOR_CONTROLLER_VERSION=$(pinned_tag image-reflector-controller)
 IMAGE_AUTOMATION_CONTROLLER_VERSION=$(pinned_tag image-automation-controller)
 TOFU_VERSION=v1.12.6
+# The CNCF registry (OCI sources, image automation) and crane to push to it.
+REGISTRY_VERSION=v3.1.2
+CRANE_VERSION=v0.22.1
 REFERENCE_PROVIDER_VERSION=v1.8.5
 # Flux release whose controller manifests the reference provider embeds.
 REFERENCE_FLUX_VERSION=v2.8.5
 
 # Kubernetes first: the longest build starts at once in one lane.
-REQUIRED_TARGETS=(kube etcd source-controller kustomize-controller helm-controller notification-controller flux-cli image-reflector-controller image-automation-controller tofu flux-manifests)
+REQUIRED_TARGETS=(kube etcd source-controller kustomize-controller helm-controller notification-controller flux-cli image-reflector-controller image-automation-controller tofu flux-manifests registry crane)
 OPTIONAL_TARGETS=(reference-provider)
 
 CACHE=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
@@ -63,6 +66,8 @@ target_version() {
     flux-cli) echo "$FLUX_VERSION-$FLUX_MANIFESTS_SUM" ;;
     flux-manifests) echo "$FLUX_VERSION-$(sha256sum "$FLUX_MANIFESTS/generate" | cut -c1-12)" ;;
     tofu) echo "$TOFU_VERSION" ;;
+    registry) echo "$REGISTRY_VERSION" ;;
+    crane) echo "$CRANE_VERSION" ;;
     reference-provider) echo "$REFERENCE_PROVIDER_VERSION-flux$REFERENCE_FLUX_VERSION" ;;
     *) echo "unknown target $1" >&2; return 1 ;;
   esac
@@ -159,10 +164,44 @@ build_flux_controller() {
   cd "$d"
   go mod edit -dropreplace "github.com/fluxcd/$name/api"
   fallback_unavailable_replaces "$name"
+  fallback_unavailable_requires "$name"
   nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/$name" .
   # Keep the CRDs of exactly this build next to the binary.
   mkdir -p "$BIN/crds/$name"
   cp config/crd/bases/*.yaml "$BIN/crds/$name/"
+}
+
+# A required module version that the module proxy refuses (403) cannot be built
+# against: replace it with the newest served patch release of the same minor
+# below it, and say so next to the binary. Seen: source-controller v1.9.4 and
+# image-reflector-controller v1.2.4 require github.com/fluxcd/pkg/artifact v0.18.2
+# (refused; v0.18.1 is served).
+fallback_unavailable_requires() {
+  local name=$1 tries=0 refused mod ver prefix patch candidate
+  while [ $tries -lt 5 ]; do
+    tries=$((tries + 1))
+    refused=$(GOFLAGS=-mod=mod go list -deps -e -f '{{with .Error}}{{.Err}}{{end}}' . 2>&1 \
+      | grep -o '[a-z0-9.-]*\.[a-z]*/[^@ ]*@v[^:]*: reading [^ ]*: 403' | head -n1 || true)
+    [ -n "$refused" ] || return 0
+    mod=${refused%%@*}
+    ver=${refused#*@}; ver=${ver%%:*}
+    prefix=${ver%.*}.
+    patch=${ver##*.}
+    candidate=
+    while [ "${patch%%[!0-9]*}" -gt 0 ] 2>/dev/null; do
+      patch=$(( ${patch%%[!0-9]*} - 1 ))
+      if GOFLAGS= go mod download "$mod@$prefix$patch" >/dev/null 2>&1; then
+        candidate=$prefix$patch
+        break
+      fi
+    done
+    if [ -z "$candidate" ]; then
+      echo "$name: $mod@$ver is refused by the module proxy and no earlier $prefix* release is served" | tee -a "$BIN/$name.NOTE" >&2
+      return 1
+    fi
+    go mod edit -replace "$mod=$mod@$candidate"
+    echo "$name: $mod@$ver is not available from the module proxy; built against $candidate" | tee -a "$BIN/$name.NOTE" >&2
+  done
 }
 
 # A replace whose target the module proxy refuses (403) cannot be honoured:
@@ -200,6 +239,20 @@ build_flux_cli() {
 # Regenerated manifests, compared with the committed ones by a test of flux-core.
 build_flux_manifests() {
   "$FLUX_MANIFESTS/generate" --out "$BIN/flux-manifests/$FLUX_VERSION" "$FLUX_VERSION"
+}
+
+build_registry() {
+  local d=$WORK/distribution
+  module_copy github.com/distribution/distribution/v3 "$REGISTRY_VERSION" "$d"
+  cd "$d"
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/registry" ./cmd/registry
+}
+
+build_crane() {
+  local d=$WORK/go-containerregistry
+  module_copy github.com/google/go-containerregistry "$CRANE_VERSION" "$d"
+  cd "$d"
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/crane" ./cmd/crane
 }
 
 build_tofu() {
@@ -242,6 +295,8 @@ build_target() {
       flux-cli) build_flux_cli ;;
       flux-manifests) build_flux_manifests ;;
       tofu) build_tofu ;;
+      registry) build_registry ;;
+      crane) build_crane ;;
       reference-provider) build_reference_provider ;;
       *) echo "unknown target $t" >&2; exit 2 ;;
     esac
