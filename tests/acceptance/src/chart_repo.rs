@@ -7,6 +7,7 @@
 )]
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,36 +38,51 @@ fn free_port() -> u16 {
         .unwrap_or_else(|e| panic!("no free port: {e}"))
 }
 
+/// Packages chart `name` at `version` under `dir` (`helm package`'s layout): one
+/// ConfigMap `<release>-<name>` in the release namespace whose `value` is the chart
+/// value `value`. Returns the `.tgz`.
+pub fn package_chart(dir: &Path, name: &str, version: &str) -> PathBuf {
+    let chart = dir.join("src").join(name);
+    std::fs::create_dir_all(chart.join("templates")).unwrap_or_else(|e| panic!("{e}"));
+    let write =
+        |path: PathBuf, text: String| std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        chart.join("Chart.yaml"),
+        format!("apiVersion: v2\nname: {name}\nversion: {version}\ntype: application\n"),
+    );
+    write(chart.join("values.yaml"), "value: default\n".to_string());
+    write(
+        chart.join("templates/configmap.yaml"),
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ .Release.Name }}}}-{name}\n  namespace: {{{{ .Release.Namespace }}}}\ndata:\n  value: {{{{ .Values.value | quote }}}}\n"
+        ),
+    );
+    let archive = dir.join(format!("{name}-{version}.tgz"));
+    run(Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(dir.join("src"))
+        .arg(name));
+    archive
+}
+
 impl ChartRepo {
     /// Serves chart `name` at `version`: one ConfigMap `<release>-<name>` in the
     /// release namespace whose `value` is the chart value `value`.
     pub fn start(name: &str, version: &str) -> ChartRepo {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let chart = dir.path().join("src").join(name);
-        std::fs::create_dir_all(chart.join("templates")).unwrap_or_else(|e| panic!("{e}"));
+        let served = dir.path().join("www");
+        std::fs::create_dir_all(&served).unwrap_or_else(|e| panic!("{e}"));
+        let archive = format!("{name}-{version}.tgz");
+        std::fs::rename(
+            package_chart(dir.path(), name, version),
+            served.join(&archive),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let write = |path: std::path::PathBuf, text: String| {
             std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"))
         };
-        write(
-            chart.join("Chart.yaml"),
-            format!("apiVersion: v2\nname: {name}\nversion: {version}\ntype: application\n"),
-        );
-        write(chart.join("values.yaml"), "value: default\n".to_string());
-        write(
-            chart.join("templates/configmap.yaml"),
-            format!(
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ .Release.Name }}}}-{name}\n  namespace: {{{{ .Release.Namespace }}}}\ndata:\n  value: {{{{ .Values.value | quote }}}}\n"
-            ),
-        );
-        let archive = format!("{name}-{version}.tgz");
-        let served = dir.path().join("www");
-        std::fs::create_dir_all(&served).unwrap_or_else(|e| panic!("{e}"));
-        run(Command::new("tar")
-            .arg("-czf")
-            .arg(served.join(&archive))
-            .arg("-C")
-            .arg(dir.path().join("src"))
-            .arg(name));
         let digest = run(Command::new("sha256sum").arg(served.join(&archive)));
         let digest = digest.split_whitespace().next().unwrap_or_default();
         let port = free_port();

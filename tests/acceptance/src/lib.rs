@@ -4,4 +4,5 @@ pub mod bootstrap;
 pub mod chart_repo;
 pub mod env;
 pub mod objects;
+pub mod registry;
 pub mod terraform;

@@ -48,6 +48,20 @@ pub fn try_kubectl(args: &[&str]) -> Result<String, String> {
     }
 }
 
+/// A field of an object by a kubectl JSONPath; `None` when the object is not there.
+pub fn jsonpath(kind: &str, namespace: &str, name: &str, path: &str) -> Option<String> {
+    try_kubectl(&[
+        "-n",
+        namespace,
+        "get",
+        kind,
+        name,
+        "-o",
+        &format!("jsonpath={path}"),
+    ])
+    .ok()
+}
+
 /// `kubectl ARGS`, which must succeed.
 pub fn kubectl(args: &[&str]) -> String {
     try_kubectl(args).unwrap_or_else(|e| panic!("kubectl {args:?} failed: {e}"))

@@ -2,6 +2,7 @@
 mod bootstrap_git;
 mod environment;
 mod flux_objects;
+mod oci;
 mod provider_config;
 mod quickstart;
 mod release;
