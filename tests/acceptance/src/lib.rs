@@ -5,3 +5,4 @@ pub mod chart_repo;
 pub mod env;
 pub mod objects;
 pub mod terraform;
+pub mod webhook;

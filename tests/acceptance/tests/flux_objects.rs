@@ -6,6 +6,8 @@
 //! turns with them (`cluster_turn`).
 #![cfg(test)]
 
+mod notifications;
+
 use std::time::Duration;
 
 use acceptance::bootstrap::assert_plan_shows;
