@@ -426,6 +426,9 @@ def cluster_exports(cluster, prefix):
         f"{prefix or 'FLUX_TEST_'}KUBE_HOST": cluster["host"],
         f"{prefix or 'FLUX_TEST_'}KUBE_TOKEN": cluster["token"],
         f"{prefix or 'FLUX_TEST_'}KUBE_CA_FILE": cluster["ca_file"],
+        # Where notification-controller serves the Receivers' webhooks (their
+        # status.webhookPath goes after it); the port is picked at start.
+        f"{prefix or 'FLUX_TEST_'}RECEIVER_URL": f"http://127.0.0.1:{cluster['flux']['receiver_port']}",
     }
 
 
@@ -844,6 +847,17 @@ def mark_deployments(kube):
         )
 
 
+def events_available(kube, crds):
+    """Whether notification-controller runs or is about to: it is built and its
+    CRDs are Established (the supervisor starts it then)."""
+    try:
+        return os.access(os.path.join(GO_BIN, "notification-controller"), os.X_OK) and all(
+            kube.crd_established(n) for n in crds["notification-controller"]
+        )
+    except Exception:  # noqa: BLE001 - the apiserver may be restarting
+        return False
+
+
 def cmd_supervise(args):
     state = os.path.abspath(args.state)
     cluster = read_json(env_path(state))["clusters"][args.cluster]
@@ -852,7 +866,7 @@ def cmd_supervise(args):
     os.makedirs(flux["storage_path"], exist_ok=True)
     status_file = os.path.join(cluster["dir"], "flux", "status.json")
     crds = {c: crd_names(c) for c in FLUX_CONTROLLERS}
-    procs, restarts, status = {}, {}, {}
+    procs, restarts, status, with_events = {}, {}, {}, {}
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     env = os.environ.copy()
@@ -863,11 +877,25 @@ def cmd_supervise(args):
             mark_deployments(kube)
         except Exception as e:  # noqa: BLE001 - the apiserver may be restarting
             log(f"deployment marker: {e}")
+        stale = [c for c, p in procs.items()
+                 if p is not None and p.poll() is None and not with_events.get(c, True)]
+        events_now = bool(stale) and events_available(kube, crds)
         for c in FLUX_CONTROLLERS:
             if not os.access(os.path.join(GO_BIN, c), os.X_OK):
                 status[c] = "not built"
                 continue
             proc = procs.get(c)
+            if c in stale and events_now:
+                # Started before notification-controller's CRDs existed, so its
+                # events went nowhere: restart it so that Alerts see them.
+                log(f"{c}: restarting to send events to notification-controller")
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                procs[c] = proc = None
             if proc is not None and proc.poll() is None:
                 status[c] = f"running pid {proc.pid}"
                 continue
@@ -892,12 +920,8 @@ def cmd_supervise(args):
                 continue
             # Events go to notification-controller only when it will run: a
             # dead events address makes every event retry five times.
-            try:
-                events = c != "notification-controller" and all(
-                    kube.crd_established(n) for n in crds["notification-controller"]
-                ) and os.access(os.path.join(GO_BIN, "notification-controller"), os.X_OK)
-            except Exception:  # noqa: BLE001
-                events = False
+            events = c != "notification-controller" and events_available(kube, crds)
+            with_events[c] = events or c == "notification-controller"
             name = f"flux-{args.cluster}-{c}"
             procs[c] = spawn(state, name, controller_argv(c, flux, events), env)
             status[c] = f"running pid {procs[c].pid} (starts {restarts.get(c, 0) + 1})"

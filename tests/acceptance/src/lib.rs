@@ -6,3 +6,4 @@ pub mod env;
 pub mod objects;
 pub mod registry;
 pub mod terraform;
+pub mod webhook;

@@ -6,6 +6,8 @@
 //! turns with them (`cluster_turn`).
 #![cfg(test)]
 
+mod notifications;
+
 use std::time::Duration;
 
 use acceptance::bootstrap::assert_plan_shows;
@@ -577,7 +579,6 @@ resource "flux_receiver" "hook" {{
   name        = "hook"
   namespace   = local.ns
   delivery    = "cluster"
-  wait        = false
   type        = "generic"
   secret_ref  = "receiver-token"
   secret_data = {{ token = "s3cr3t-token" }}

@@ -7,6 +7,7 @@ mod connection;
 pub mod convert;
 mod operations;
 pub mod schema;
+pub mod status;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use tfplug::{
 };
 
 use crate::config::ProviderData;
+pub use status::StatusAttribute;
 
 /// A Flux object resource type.
 #[derive(Debug)]
@@ -25,6 +27,7 @@ pub struct FluxObjectResource {
     type_name: &'static str,
     kind: &'static KindDef,
     description: &'static str,
+    status: &'static [StatusAttribute],
 }
 
 impl FluxObjectResource {
@@ -34,7 +37,14 @@ impl FluxObjectResource {
             type_name,
             kind,
             description,
+            status: &[],
         }
+    }
+
+    /// With values of the object's status as read-only attributes.
+    pub fn with_status(mut self, status: &'static [StatusAttribute]) -> Self {
+        self.status = status;
+        self
     }
 
     /// The kind.
@@ -55,7 +65,7 @@ impl Resource<ProviderData> for FluxObjectResource {
     }
 
     fn schema(&self) -> Schema {
-        schema::schema(self.kind, self.description)
+        schema::schema(self.kind, self.description, self.status)
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -68,7 +78,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         plan: &mut PlanContext,
         diags: &mut Diagnostics,
     ) {
-        operations::modify_plan(self.kind, data, plan, diags);
+        operations::modify_plan(self.kind, self.status, data, plan, diags);
     }
 
     async fn create(
@@ -77,7 +87,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         request: ApplyRequest,
         response: &mut ApplyResponse,
     ) {
-        match operations::apply(self.kind, data, None, &request.planned).await {
+        match operations::apply(self.kind, self.status, data, None, &request.planned).await {
             Ok(state) => response.state = state,
             Err(d) => {
                 // Nothing is kept: a create is idempotent (same file, same apply).
@@ -89,7 +99,7 @@ impl Resource<ProviderData> for FluxObjectResource {
 
     async fn read(&self, data: &ProviderData, request: ReadRequest, response: &mut ReadResponse) {
         let imported = request.private == operations::IMPORTED;
-        match operations::read(self.kind, data, &request.state, imported).await {
+        match operations::read(self.kind, self.status, data, &request.state, imported).await {
             Ok(Some(state)) => response.state = state,
             Ok(None) => response.remove(),
             Err(d) => response.diagnostics.extend(d),
@@ -103,7 +113,8 @@ impl Resource<ProviderData> for FluxObjectResource {
         request: ApplyRequest,
         response: &mut ApplyResponse,
     ) {
-        match operations::apply(self.kind, data, Some(&request.prior), &request.planned).await {
+        let (kind, status) = (self.kind, self.status);
+        match operations::apply(kind, status, data, Some(&request.prior), &request.planned).await {
             Ok(state) => response.state = state,
             Err(d) => {
                 response.state = request.prior;

@@ -17,6 +17,7 @@ use tfplug::{AttributePath, Diagnostic, Diagnostics, PlanContext, Schema, Value}
 use super::connection;
 use super::convert;
 use super::schema::{DEFAULT_NAMESPACE, DEFAULT_TIMEOUT};
+use super::status::{self, StatusAttribute};
 use crate::cluster_task::run_on_cluster;
 use crate::config::{ProviderData, Setting};
 
@@ -183,6 +184,7 @@ pub fn validate(kind: &'static KindDef, config: &Value, diags: &mut Diagnostics)
 /// Plans `delivery`, `wait`, `git_directory`, `git_file`, `id` and the status.
 pub fn modify_plan(
     kind: &'static KindDef,
+    extra: &[StatusAttribute],
     data: &ProviderData,
     plan: &mut PlanContext,
     diags: &mut Diagnostics,
@@ -261,10 +263,10 @@ pub fn modify_plan(
     let wait = planned.attr("wait").as_bool();
     let suspended = planned.attr("suspend").as_bool() == Some(true);
     let expect_ready = wait == Some(true) && !suspended;
-    let changed = prior.is_null() || !same_except_status(planned, &prior);
+    let changed = prior.is_null() || !same_except_status(extra, planned, &prior);
     let found_not_ready = expect_ready && prior.attr("ready").as_bool() == Some(false);
     if !(changed || found_not_ready) {
-        for name in ["ready", "revision", "message"] {
+        for name in status::names(extra) {
             planned.set_attr(name, prior.attr(name).clone());
         }
     } else {
@@ -278,14 +280,17 @@ pub fn modify_plan(
         );
         planned.set_attr("revision", Value::unknown());
         planned.set_attr("message", Value::unknown());
+        for a in extra {
+            planned.set_attr(a.name, Value::unknown());
+        }
     }
 }
 
-fn same_except_status(planned: &Value, prior: &Value) -> bool {
+fn same_except_status(extra: &[StatusAttribute], planned: &Value, prior: &Value) -> bool {
     match (planned.as_entries(), prior.as_entries()) {
         (Some(a), Some(b)) => a
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "ready" | "revision" | "message"))
+            .filter(|(k, _)| !status::is_status(extra, k))
             .all(|(k, v)| b.get(k).is_some_and(|p| p == v)),
         _ => false,
     }
@@ -423,6 +428,7 @@ fn write_secret_first(
 #[tracing::instrument(skip_all, fields(kind = kind.kind))]
 pub async fn apply(
     kind: &'static KindDef,
+    extra: &[StatusAttribute],
     data: &ProviderData,
     prior: Option<&Value>,
     planned: &Value,
@@ -540,6 +546,8 @@ pub async fn apply(
     );
     state.set_attr("git_file", git_file.map(Value::from).unwrap_or(Value::Null));
     set_status(&mut state, &status);
+    let live = status::live_for(extra, cluster.as_ref(), settings.object_ref(kind)).await;
+    status::set(&mut state, extra, live.as_ref());
     Ok(state)
 }
 
@@ -607,6 +615,7 @@ async fn observe_status(
 #[tracing::instrument(skip_all, fields(kind = kind.kind))]
 pub async fn read(
     kind: &'static KindDef,
+    extra: &[StatusAttribute],
     data: &ProviderData,
     state: &Value,
     imported: bool,
@@ -693,6 +702,7 @@ pub async fn read(
         None => observe_status(kind, cluster.as_ref(), &settings).await,
     };
     set_status(&mut next, &status);
+    status::set(&mut next, extra, live.as_ref());
     Ok(Some(next))
 }
 
@@ -838,7 +848,7 @@ mod tests {
 
     #[test]
     fn import_state_id_forms_choose_the_delivery() {
-        let schema = super::super::schema::schema(&KUSTOMIZATION, "");
+        let schema = super::super::schema::schema(&KUSTOMIZATION, "", &[]);
         let git = import_state(&KUSTOMIZATION, &schema, "apps/web@./clusters/a/objects/").unwrap();
         assert_eq!(git.attr("delivery").as_str(), Some("git"));
         assert_eq!(

@@ -6,6 +6,8 @@ use flux_core::objects::{Check, DefaultValue, FieldDef, FieldType, KindDef};
 use tfplug::validator::{each, one_of, string_check};
 use tfplug::{Attribute, Number, PlanModifier, Schema, Type, Value};
 
+use super::status::StatusAttribute;
+
 /// The default `namespace`.
 pub const DEFAULT_NAMESPACE: &str = "flux-system";
 /// The default `wait_timeout`.
@@ -108,8 +110,8 @@ pub fn has_secret_ref(kind: &KindDef) -> bool {
     kind.fields.iter().any(|f| f.name == "secret_ref")
 }
 
-/// The full schema of a kind's resource.
-pub fn schema(kind: &KindDef, description: &str) -> Schema {
+/// The full schema of a kind's resource, with its kind-specific status attributes.
+pub fn schema(kind: &KindDef, description: &str, status: &[StatusAttribute]) -> Schema {
     let mut attributes = vec![
         Attribute::string("id")
             .computed()
@@ -155,6 +157,7 @@ pub fn schema(kind: &KindDef, description: &str) -> Schema {
             .computed()
             .description("The object's Ready message, or why it is not ready."),
     ];
+    attributes.extend(status.iter().map(super::status::attribute));
     if has_secret_ref(kind) {
         attributes.push(
             Attribute::map("secret_data", Type::String)
@@ -174,7 +177,7 @@ mod tests {
     #[test]
     fn schema_every_kind_has_unique_attribute_names_and_common_ones() {
         for kind in flux_core::objects::kinds::all() {
-            let s = schema(kind, "");
+            let s = schema(kind, "", &[]);
             let mut names: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
             let total = names.len();
             names.sort_unstable();
@@ -188,12 +191,12 @@ mod tests {
 
     #[test]
     fn schema_secret_data_is_sensitive_where_a_secret_ref_exists() {
-        let s = schema(&flux_core::objects::kinds::GIT_REPOSITORY, "");
+        let s = schema(&flux_core::objects::kinds::GIT_REPOSITORY, "", &[]);
         assert!(s
             .block
             .attribute("secret_data")
             .is_some_and(|a| a.sensitive));
-        let k = schema(&flux_core::objects::kinds::KUSTOMIZATION, "");
+        let k = schema(&flux_core::objects::kinds::KUSTOMIZATION, "", &[]);
         assert!(k.block.attribute("secret_data").is_none());
     }
 }
