@@ -11,6 +11,7 @@ mod observe;
 mod operations;
 pub mod schema;
 mod sync_ref;
+mod upgrade;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -20,7 +21,8 @@ use flux_core::cluster::Cluster;
 use flux_core::git::RepoCache;
 use tfplug::{
     ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, Diagnostic, Diagnostics,
-    ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, Value,
+    ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, UpgradeResponse,
+    Value,
 };
 
 use crate::config::{ProviderData, Setting};
@@ -116,6 +118,10 @@ impl Resource<ProviderData> for BootstrapGit {
 
     fn schema(&self) -> Schema {
         schema::schema()
+    }
+
+    fn upgrade_state(&self, version: i64, state_json: &[u8], response: &mut UpgradeResponse) {
+        upgrade::upgrade(&schema::schema(), version, state_json, response);
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
