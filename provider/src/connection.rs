@@ -61,6 +61,9 @@ pub struct GitTarget {
     pub gpg_passphrase: Option<Sensitive<String>>,
     /// SSH signing key and its passphrase.
     pub ssh_signing: Option<(Sensitive<String>, Option<Sensitive<String>>)>,
+    /// The configured `http.username`: the Secret gets no `username` without one, as
+    /// with the reference, although the provider's own client logs in as `git`.
+    secret_username: Option<String>,
 }
 
 impl GitTarget {
@@ -87,8 +90,10 @@ impl GitTarget {
                 // per operation and then pinned for it (see `pin_host_key`).
                 None => HostKeyPolicy::AcceptAny,
             };
+            let (url, user) = ssh_login(&model.url, ssh.username.as_deref());
+            sync_url = url;
             Auth::Ssh(SshAuth {
-                username: ssh.username.clone().filter(|u| !u.is_empty()),
+                username: user,
                 private_key,
                 passphrase: ssh.password.clone(),
                 host_keys,
@@ -136,7 +141,17 @@ impl GitTarget {
                 .ssh_signing_key
                 .clone()
                 .map(|key| (key, model.ssh_signing_passphrase.clone())),
+            secret_username: http
+                .and_then(|h| h.username.clone())
+                .filter(|u| !u.is_empty()),
         })
+    }
+
+    /// Whether the settings give the Secret anything to hold. Without credentials an
+    /// existing Secret is kept as it is (as `flux bootstrap` and the reference do), so
+    /// one created by hand or by another tool survives.
+    pub fn configures_credentials(&self) -> bool {
+        !matches!(self.remote.auth, Auth::None) || self.remote.ca_pem.is_some()
     }
 
     /// The branch.
@@ -201,9 +216,9 @@ impl GitTarget {
                 },
                 password: ssh.passphrase.clone(),
             },
-            Auth::Basic { username, password } => GitCredentials::Http {
-                username: Some(username.clone()),
-                password: Some(password.clone()),
+            Auth::Basic { password, .. } => GitCredentials::Http {
+                username: self.secret_username.clone(),
+                password: Some(password.clone()).filter(|p| !p.expose().is_empty()),
                 bearer_token: None,
                 ca_certificate: self.remote.ca_pem.clone(),
             },
@@ -243,6 +258,29 @@ pub fn git_destination(model: &GitModel) -> Result<GitDestination, Diagnostic> {
         message_appendix: target.appendix,
         signing,
     })
+}
+
+/// The URL Flux clones and the user the provider logs in as, for an ssh URL.
+///
+/// As with the reference, `ssh.username` replaces the URL's user, except that the
+/// default-looking `git` leaves a user written in the URL alone. Unlike the reference,
+/// no username keeps the URL's user instead of removing it (TPF #609).
+fn ssh_login(raw: &str, configured: Option<&str>) -> (String, Option<String>) {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return (raw.to_string(), configured.map(str::to_string));
+    };
+    let in_url = Some(url.username().to_string()).filter(|u| !u.is_empty());
+    let user = match configured.filter(|u| !u.is_empty()) {
+        Some("git") if in_url.is_some() => in_url,
+        Some(user) => Some(user.to_string()),
+        None => in_url,
+    };
+    if let Some(user) = &user {
+        if url.username() != user && url.set_username(user).is_ok() {
+            return (url.to_string(), Some(user.clone()));
+        }
+    }
+    (raw.to_string(), user)
 }
 
 /// The URL without user and password.
@@ -344,6 +382,83 @@ mod tests {
         assert_eq!(target.sync_url, "https://git.example.com/repo.git");
         assert_eq!(target.remote.url, target.sync_url);
         assert!(matches!(&target.remote.auth, Auth::Basic { username, .. } if username == "me"));
+    }
+
+    #[test]
+    fn ssh_login_puts_the_username_into_the_url_as_the_reference_does() {
+        let cases = [
+            (
+                "ssh://host/repo.git",
+                Some("git"),
+                "ssh://git@host/repo.git",
+            ),
+            (
+                "ssh://alice@host/repo.git",
+                Some("git"),
+                "ssh://alice@host/repo.git",
+            ),
+            (
+                "ssh://alice@host/repo.git",
+                Some("bob"),
+                "ssh://bob@host/repo.git",
+            ),
+            (
+                "ssh://alice@host:2222/repo.git",
+                None,
+                "ssh://alice@host:2222/repo.git",
+            ),
+            ("ssh://host/repo.git", Some(""), "ssh://host/repo.git"),
+        ];
+        for (url, user, want) in cases {
+            let (sync, login) = ssh_login(url, user);
+            assert_eq!(sync, want, "{url} with {user:?}");
+            let want_user = url::Url::parse(want).unwrap().username().to_string();
+            assert_eq!(login.unwrap_or_default(), want_user, "{url} with {user:?}");
+        }
+        let mut model = git_model("ssh://127.0.0.1:22/repo.git");
+        model.ssh = Some(ssh_model(None));
+        let target = GitTarget::new(&model).unwrap();
+        assert_eq!(target.sync_url, "ssh://git@127.0.0.1:22/repo.git");
+    }
+
+    fn http_model(username: Option<&str>, password: Option<&str>) -> HttpModel {
+        HttpModel {
+            username: username.map(str::to_string),
+            password: password.map(|p| Sensitive::new(p.to_string())),
+            bearer_token: None,
+            allow_insecure_http: false,
+            certificate_authority: None,
+        }
+    }
+
+    #[test]
+    fn git_target_password_without_username_writes_no_username_to_the_secret() {
+        let mut model = git_model("https://git.example.com/repo.git");
+        model.http = Some(http_model(None, Some("token")));
+        let target = GitTarget::new(&model).unwrap();
+        // The provider's own client still needs a user name for basic auth.
+        assert!(matches!(&target.remote.auth, Auth::Basic { username, .. } if username == "git"));
+        let data = flux_core::cluster::git_secret_data(&target.credentials());
+        let keys: Vec<&str> = data.keys().collect();
+        assert_eq!(keys, ["password"]);
+        model.http = Some(http_model(Some("me"), Some("token")));
+        let data =
+            flux_core::cluster::git_secret_data(&GitTarget::new(&model).unwrap().credentials());
+        assert_eq!(data.keys().collect::<Vec<_>>(), ["password", "username"]);
+    }
+
+    #[test]
+    fn git_target_without_credentials_or_ca_configures_none() {
+        let mut model = git_model("https://git.example.com/repo.git");
+        model.http = Some(http_model(None, None));
+        assert!(!GitTarget::new(&model).unwrap().configures_credentials());
+        model.http = Some(HttpModel {
+            certificate_authority: Some("-----BEGIN CERTIFICATE-----".into()),
+            ..http_model(None, None)
+        });
+        assert!(GitTarget::new(&model).unwrap().configures_credentials());
+        model.http = Some(http_model(Some("me"), None));
+        assert!(GitTarget::new(&model).unwrap().configures_credentials());
     }
 
     #[test]

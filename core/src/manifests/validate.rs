@@ -284,12 +284,18 @@ pub fn validate_cluster_domain(value: &str) -> Result<(), ManifestError> {
     }
 }
 
-/// A positive Go duration (`interval`); returns it parsed.
+/// A Go duration that is not negative (`interval`); returns it parsed. Zero is
+/// allowed because the GitRepository schema accepts `0s` and the reference provider
+/// applies it; a negative one the schema would refuse.
 pub fn validate_interval(option: &'static str, value: &str) -> Result<GoDuration, ManifestError> {
     let duration = GoDuration::parse(value)
         .map_err(|e| ManifestError::invalid(option, value, e.to_string()))?;
-    if duration.as_nanos() <= 0 {
-        return Err(ManifestError::invalid(option, value, "must be positive"));
+    if duration.as_nanos() < 0 {
+        return Err(ManifestError::invalid(
+            option,
+            value,
+            "must not be negative",
+        ));
     }
     Ok(duration)
 }
@@ -416,7 +422,11 @@ mod tests {
             "1m0s"
         );
         assert_eq!(
-            validate_interval("interval", "0s").unwrap_err().option(),
+            validate_interval("interval", "0s").unwrap().to_string(),
+            "0s"
+        );
+        assert_eq!(
+            validate_interval("interval", "-1m").unwrap_err().option(),
             Some("interval")
         );
         validate_interval("interval", "5 minutes").unwrap_err();

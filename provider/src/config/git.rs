@@ -64,7 +64,7 @@ pub fn attribute(description: &str) -> Attribute {
                         .description("PEM or OpenSSH private key."),
                     Attribute::list("hostkey_algos", Type::String)
                         .optional()
-                        .description("Host key algorithms to accept, in order of preference."),
+                        .description("Accepted for compatibility with the reference provider, where it restricts the host key algorithms of its SSH client. It has no effect here and a plan warns when it is set: this provider's SSH client (libgit2 with libssh2) cannot restrict them. Pin the host key with `known_hosts` instead."),
                     Attribute::string("known_hosts")
                         .optional()
                         .description("known_hosts lines (plain or hashed) that pin the server's host keys. Without it the server's host key is scanned when the provider connects and trusted on first use, as the reference provider does."),
@@ -265,6 +265,17 @@ pub fn validate(value: &Value, obj: &ObjectAccess<'_>, diags: &mut Diagnostics) 
                     "An ssh:// git URL needs git.ssh.private_key to authenticate.",
                 );
             }
+            let algos = ssh.attr("hostkey_algos");
+            if algos.as_elements().is_some_and(|l| !l.is_empty()) {
+                // libgit2 drives libssh2 itself and offers no way to set its host-key
+                // method preference, so the list cannot be honoured; saying so beats
+                // accepting it silently.
+                diags.attribute_warning(
+                    obj.path_of("ssh").at_attr("hostkey_algos"),
+                    "Host Key Algorithms Not Applied",
+                    "git.ssh.hostkey_algos has no effect with this provider: its SSH client (libgit2 with libssh2) negotiates the host key algorithm itself. To trust only a known host key, set git.ssh.known_hosts.",
+                );
+            }
         }
         "http" | "https" => {
             if !ssh.is_null() {
@@ -413,6 +424,31 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn hostkey_algos_warns_at_the_attribute_that_it_has_no_effect() {
+        let git = |algos: Value| {
+            Value::object([
+                ("url", "ssh://git@127.0.0.1:2222/r.git".into()),
+                (
+                    "ssh",
+                    Value::object([("private_key", "KEY".into()), ("hostkey_algos", algos)]),
+                ),
+            ])
+        };
+        let obj_git = git(Value::list([Value::from("ssh-ed25519")]));
+        let obj = ObjectAccess::new(&obj_git, AttributePath::attr("git"));
+        let mut diags = Diagnostics::new();
+        validate(&obj_git, &obj, &mut diags);
+        assert!(!diags.has_errors());
+        let warnings: Vec<String> = diags
+            .iter()
+            .filter_map(|d| d.path.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(warnings, ["git.ssh.hostkey_algos"]);
+        assert!(run(git(Value::list([]))).is_empty());
+        assert!(run(git(Value::Null)).is_empty());
     }
 
     #[test]

@@ -60,3 +60,25 @@ pub fn require<T: Clone>(setting: Setting<T>, what: &str) -> Result<T, Diagnosti
         )),
     }
 }
+
+/// Whether an apply writes the git Secret: not with `disable_secret_creation`, and
+/// without configured credentials only when there is none yet. An existing Secret is
+/// then kept as it is, as `flux bootstrap` and the reference keep it, so one made by
+/// hand or by another tool survives.
+pub async fn writes_git_secret(
+    model: &super::model::BootstrapModel,
+    git: &crate::connection::GitTarget,
+    cluster: &flux_core::cluster::Cluster,
+) -> Result<bool, Diagnostic> {
+    if model.disable_secret_creation {
+        return Ok(false);
+    }
+    if git.configures_credentials() {
+        return Ok(true);
+    }
+    let existing = cluster
+        .find_secret_fingerprint(&model.namespace, &model.secret_name)
+        .await
+        .map_err(|e| Diagnostic::from_error("Failed To Read The Git Secret", &e))?;
+    Ok(existing.is_none())
+}

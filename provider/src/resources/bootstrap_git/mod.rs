@@ -11,6 +11,7 @@ mod observe;
 mod operations;
 pub mod schema;
 mod sync_ref;
+mod upgrade;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -20,7 +21,8 @@ use flux_core::cluster::Cluster;
 use flux_core::git::RepoCache;
 use tfplug::{
     ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, Diagnostic, Diagnostics,
-    ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, Value,
+    ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, UpgradeResponse,
+    Value,
 };
 
 use crate::config::{ProviderData, Setting};
@@ -118,6 +120,10 @@ impl Resource<ProviderData> for BootstrapGit {
         schema::schema()
     }
 
+    fn upgrade_state(&self, version: i64, state_json: &[u8], response: &mut UpgradeResponse) {
+        upgrade::upgrade(&schema::schema(), version, state_json, response);
+    }
+
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         model::validate_config(config, diags);
         let root = tfplug::ObjectAccess::root(config);
@@ -143,6 +149,7 @@ impl Resource<ProviderData> for BootstrapGit {
             let configured = plan.config.attr(name).clone();
             plan.planned.set_attr(name, configured);
         }
+        keep_embedded_manifests(plan);
         let namespace = plan.planned.attr("namespace").clone();
         if namespace.as_str().is_some() {
             plan.planned.set_attr("id", namespace);
@@ -286,6 +293,20 @@ impl Resource<ProviderData> for BootstrapGit {
             Ok(state) => response.state = state,
             Err(d) => response.diagnostics.extend(d),
         }
+    }
+}
+
+/// With `version` at the built-in version the built-in manifests are used whatever
+/// `embedded_manifests` says, so an unset `embedded_manifests` keeps the stored value
+/// instead of planning a change that does nothing (an import, which cannot see the
+/// attribute, stores `true` for an install of the built-in version).
+fn keep_embedded_manifests(plan: &mut PlanContext) {
+    let prior = plan.prior.attr("embedded_manifests");
+    let builtin =
+        plan.planned.attr("version").as_str() == Some(flux_core::manifests::EMBEDDED_VERSION);
+    if builtin && plan.config.attr("embedded_manifests").is_null() && prior.as_bool().is_some() {
+        let prior = prior.clone();
+        plan.planned.set_attr("embedded_manifests", prior);
     }
 }
 
@@ -522,6 +543,19 @@ mod tests {
             .to_string();
         assert!(planned_sync.starts_with(flux_core::manifests::GENERATED_NOTICE));
         assert_ne!(ctx.planned, prior);
+    }
+
+    #[tokio::test]
+    async fn modify_plan_unset_embedded_manifests_keeps_the_stored_value_at_the_builtin_version() {
+        let data = provider_data(None);
+        let mut prior = planned(&[("embedded_manifests", true.into())]);
+        prior.set_attr("id", "flux-system".into());
+        let (ctx, _) = plan(prior.clone(), planned(&[]), &data).await;
+        assert_eq!(ctx.planned.attr("embedded_manifests"), &Value::from(true));
+        // Another version: the manifests would differ, so the default is planned.
+        let other = planned(&[("version", "v2.8.5".into())]);
+        let (ctx, _) = plan(prior, other, &data).await;
+        assert_eq!(ctx.planned.attr("embedded_manifests"), &Value::from(false));
     }
 
     #[tokio::test]

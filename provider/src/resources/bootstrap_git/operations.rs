@@ -233,7 +233,7 @@ impl Bootstrap {
                 this.ensure_secret(name, SecretType::DockerConfigJson, data)
                     .await?;
             }
-            if !this.model.disable_secret_creation {
+            if super::connection::writes_git_secret(&this.model, &this.git, &this.cluster).await? {
                 this.ensure_secret(
                     &this.model.secret_name,
                     SecretType::Opaque,
@@ -414,8 +414,11 @@ impl Bootstrap {
             .filter_map(|(k, v)| v.map(|b| (k, String::from_utf8_lossy(&b).into_owned())))
             .collect();
         // Credentials are compared only when that needs no network (a pinned key).
-        let expected_secret = (!self.model.disable_secret_creation && self.git.host_key_pinned())
-            .then(|| git_secret_data(&self.git.credentials()).fingerprint());
+        // Without configured credentials any existing Secret is the right one.
+        let expected_secret = (!self.model.disable_secret_creation
+            && self.git.configures_credentials()
+            && self.git.host_key_pinned())
+        .then(|| git_secret_data(&self.git.credentials()).fingerprint());
         let cluster = self
             .observe_cluster()
             .await

@@ -116,7 +116,10 @@ pub fn schema() -> Schema {
         Attribute::string("sync_tag")
             .optional()
             .description("Make the root GitRepository follow this tag instead of the branch. Tag a commit that holds the sync manifests with this ref: the root Kustomization applies `gotk-sync.yaml` from the tag, and an apply that finds it following another ref fails here. A change of ref finishes once the root Kustomization has applied the tag. Conflicts with `sync_semver` and `sync_commit`. An extension of the reference schema."),
-        inputs_only(Attribute::single_nested(
+        // Optional only, as the reference has it: a computed attribute would differ from
+        // its schema. Under Terraform 1.0.3 (which crashes on an omitted single nested
+        // attribute) set `timeouts = {}`.
+        Attribute::single_nested(
             "timeouts",
             vec![
                 Attribute::string("create")
@@ -134,7 +137,7 @@ pub fn schema() -> Schema {
             ],
         )
         .optional()
-        .description("Operation timeouts.")),
+        .description("Operation timeouts."),
         Attribute::set("toleration_keys", Type::String)
             .optional()
             .description("Taint keys every controller tolerates (`operator: Exists`)."),
@@ -151,7 +154,7 @@ pub fn schema() -> Schema {
 }
 
 /// The attributes that are pure inputs although marked computed (see [`inputs_only`]).
-pub const INPUT_ONLY: [&str; 3] = ["kubernetes", "git", "timeouts"];
+pub const INPUT_ONLY: [&str; 2] = ["kubernetes", "git"];
 
 /// Marks every optional single nested attribute (at any depth) optional + computed.
 ///

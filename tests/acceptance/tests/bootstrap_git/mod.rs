@@ -11,7 +11,7 @@ use std::sync::MutexGuard;
 use acceptance::bootstrap::{
     assert_plan_empty, assert_plan_shows, clone, commit_subjects, hcl, kube_object_exists, kubectl,
     provider_http, read_var_file, remove_files, repo, required_providers, resource,
-    root_kustomization, var, DestroyOnPanic,
+    root_git_repository, root_kustomization, var, DestroyOnPanic,
 };
 use acceptance::terraform::Terraform;
 
@@ -21,6 +21,7 @@ mod credentials;
 mod examples;
 mod kustomization;
 mod lifecycle;
+mod migration;
 mod refs;
 mod signing;
 
@@ -274,11 +275,17 @@ fn bootstrap_git_empty_repository_with_terraform_1_0_3_bootstraps() {
 
 /// SSH with a pinned known_hosts (TPF #547); the Secret has `identity.pub` as Flux
 /// writes it; a rotated key (here one with a passphrase) reaches the Secret (TPF #596).
+/// The URL has no user: `ssh.username` goes into the URL Flux clones, as the reference
+/// puts it there.
 #[test]
 fn bootstrap_git_ssh_with_pinned_known_hosts_bootstraps_and_rotates_the_key() {
     let _turn = serial();
     let tf = Terraform::latest();
-    let urls = repo("bootstrap-ssh", false);
+    let mut urls = repo("bootstrap-ssh", false);
+    let user = var("FLUX_TEST_SSH_USERNAME");
+    let with_user = urls.ssh.clone();
+    urls.ssh = urls.ssh.replacen(&format!("ssh://{user}@"), "ssh://", 1);
+    assert_ne!(urls.ssh, with_user, "the environment's ssh URL has no user");
     let main = |key_var: &str, passphrase: Option<String>| {
         format!(
             r#"{required}provider "flux" {{
@@ -330,6 +337,10 @@ fn bootstrap_git_ssh_with_pinned_known_hosts_bootstraps_and_rotates_the_key() {
     let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
     assert_plan_empty(&wd);
+    assert_eq!(
+        root_git_repository("{.spec.url}"),
+        urls.ssh.replacen("ssh://", &format!("ssh://{user}@"), 1)
+    );
     assert_eq!(
         secret_value("identity"),
         read_var_file("FLUX_TEST_SSH_KEY_FILE")
