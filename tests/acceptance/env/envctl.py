@@ -533,6 +533,50 @@ def wait_registry(state, env):
         )
 
 
+# ---------------------------------------------------------------- S3 server
+
+
+def start_s3(state, env):
+    """An S3-compatible server (versitygw) storing buckets as directories and
+    object metadata (ETags) in extended attributes; tests write through its S3 API
+    (curl --aws-sigv4)."""
+    if not os.access(os.path.join(GO_BIN, "versitygw"), os.X_OK):
+        log("S3 server skipped: not built (run tests/acceptance/env/setup)")
+        env["s3"] = None
+        return {}
+    root = os.path.join(state, "s3")
+    os.makedirs(root, exist_ok=True)
+    access, secret = "flux-" + secrets.token_hex(6), secrets.token_hex(16)
+    port = free_port()
+    env_vars = os.environ.copy()
+    env_vars.update({"ROOT_ACCESS_KEY": access, "ROOT_SECRET_KEY": secret})
+    spawn(state, "s3", [
+        binary("versitygw"), "--port", f"127.0.0.1:{port}", "--quiet",
+        "posix", root,
+    ], env_vars)
+    env["s3"] = {"endpoint": f"127.0.0.1:{port}"}
+    return {
+        "FLUX_TEST_S3_ENDPOINT": f"127.0.0.1:{port}",
+        "FLUX_TEST_S3_ACCESS_KEY": access,
+        "FLUX_TEST_S3_SECRET_KEY": secret,
+    }
+
+
+def s3_answers(endpoint):
+    """Any HTTP answer (403 without credentials) means the server serves."""
+    try:
+        urllib.request.urlopen(f"http://{endpoint}/", timeout=2)
+    except urllib.error.HTTPError:
+        return True
+    return True
+
+
+def wait_s3(state, env):
+    s3 = env.get("s3")
+    if s3:
+        wait_until("the S3 server", lambda: s3_answers(s3["endpoint"]), 30, ["s3"], state)
+
+
 def parse_exports(text):
     values = {}
     for line in text.splitlines():
@@ -613,7 +657,7 @@ def cmd_up(args):
         if os.path.exists(env_path(state)):
             log(f"stopping the leftovers of a dead environment in {state}")
             stop_all(state)
-        for sub in ("etcd", "clusters", "pki", "logs", "pids", "git", "registry"):
+        for sub in ("etcd", "clusters", "pki", "logs", "pids", "git", "registry", "s3"):
             shutil.rmtree(os.path.join(state, sub), ignore_errors=True)
         t0 = time.monotonic()
         env = {"state": state, "clusters": {}}
@@ -621,12 +665,14 @@ def cmd_up(args):
             start_etcd(state, env)
             exports = start_git(state, env)
             exports.update(start_registry(state, env))
+            exports.update(start_s3(state, env))
             wait_etcd(state, env)
             cluster = create_cluster(state, env, DEFAULT_CLUSTER)
             write_json(env_path(state), env)
             start_cluster_controllers(state, cluster)
             wait_cluster_controllers(state, cluster)
             wait_registry(state, env)
+            wait_s3(state, env)
         except Exception:
             write_json(env_path(state), env)
             stop_all(state)

@@ -5,5 +5,6 @@ pub mod chart_repo;
 pub mod env;
 pub mod objects;
 pub mod registry;
+pub mod s3;
 pub mod terraform;
 pub mod webhook;

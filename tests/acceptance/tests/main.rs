@@ -1,5 +1,6 @@
 //! One test binary for every acceptance test, one module per subject.
 mod bootstrap_git;
+mod bucket;
 mod environment;
 mod flux_objects;
 mod oci;

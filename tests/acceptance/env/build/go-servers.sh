@@ -9,7 +9,7 @@
 #   TARGET: etcd kube source-controller kustomize-controller helm-controller
 #           notification-controller image-reflector-controller
 #           image-automation-controller flux-cli flux-manifests registry crane
-#           tofu reference-provider
+#           s3 tofu reference-provider
 #           (default: the required set; "all" adds the optional ones)
 #
 # Each target is built once per version stamp: the output lives under
@@ -42,12 +42,14 @@ TOFU_VERSION=v1.12.6
 # The CNCF registry (OCI sources, image automation) and crane to push to it.
 REGISTRY_VERSION=v3.1.2
 CRANE_VERSION=v0.22.1
+# An S3-compatible server over a plain directory (Bucket sources).
+VERSITYGW_VERSION=v1.8.0
 REFERENCE_PROVIDER_VERSION=v1.8.5
 # Flux release whose controller manifests the reference provider embeds.
 REFERENCE_FLUX_VERSION=v2.8.5
 
 # Kubernetes first: the longest build starts at once in one lane.
-REQUIRED_TARGETS=(kube etcd source-controller kustomize-controller helm-controller notification-controller flux-cli image-reflector-controller image-automation-controller tofu flux-manifests registry crane)
+REQUIRED_TARGETS=(kube etcd source-controller kustomize-controller helm-controller notification-controller flux-cli image-reflector-controller image-automation-controller tofu flux-manifests registry crane s3)
 OPTIONAL_TARGETS=(reference-provider)
 
 CACHE=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
@@ -68,6 +70,7 @@ target_version() {
     tofu) echo "$TOFU_VERSION" ;;
     registry) echo "$REGISTRY_VERSION" ;;
     crane) echo "$CRANE_VERSION" ;;
+    s3) echo "$VERSITYGW_VERSION" ;;
     reference-provider) echo "$REFERENCE_PROVIDER_VERSION-flux$REFERENCE_FLUX_VERSION" ;;
     *) echo "unknown target $1" >&2; return 1 ;;
   esac
@@ -255,6 +258,13 @@ build_crane() {
   nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/crane" ./cmd/crane
 }
 
+build_s3() {
+  local d=$WORK/versitygw
+  module_copy github.com/versity/versitygw "$VERSITYGW_VERSION" "$d"
+  cd "$d"
+  nice -n 15 go build -p "$GOP" -ldflags "-s -w" -o "$BIN/versitygw" ./cmd/versitygw
+}
+
 build_tofu() {
   local d=$WORK/opentofu
   module_copy github.com/opentofu/opentofu "$TOFU_VERSION" "$d"
@@ -297,6 +307,7 @@ build_target() {
       tofu) build_tofu ;;
       registry) build_registry ;;
       crane) build_crane ;;
+      s3) build_s3 ;;
       reference-provider) build_reference_provider ;;
       *) echo "unknown target $t" >&2; exit 2 ;;
     esac
