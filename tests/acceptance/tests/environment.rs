@@ -311,21 +311,22 @@ async fn environment_deployment_created_is_marked_available() {
         .create(&PostParams::default(), &dep)
         .await
         .expect("create deployment");
-    let available = wait_for(Duration::from_secs(20), "Deployment available", || {
+    // The replica counts the environment reported, once it marked the Deployment
+    // Available at its generation (wait_for fails the test if that never happens).
+    let replicas = wait_for(Duration::from_secs(20), "Deployment available", || {
         let deployments = deployments.clone();
         async move {
             let d = deployments.get("inert").await.ok()?;
             let status = d.status?;
-            let ok = status.available_replicas == Some(2)
-                && status.observed_generation == d.metadata.generation
+            let available = status.observed_generation == d.metadata.generation
                 && status.conditions?.iter().any(|c| {
                     c.type_.as_deref() == Some("Available") && c.status.as_deref() == Some("True")
                 });
-            ok.then_some(())
+            available.then_some((status.available_replicas, status.ready_replicas))
         }
     })
     .await;
-    assert_eq!(available, ());
+    assert_eq!(replicas, (Some(2), Some(2)));
 }
 
 #[tokio::test]

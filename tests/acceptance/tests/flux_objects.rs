@@ -10,11 +10,11 @@ mod notifications;
 
 use std::time::Duration;
 
-use acceptance::bootstrap::assert_plan_shows;
+use acceptance::bootstrap::{assert_plan_empty, assert_plan_shows};
 use acceptance::objects::{
-    apply_flux_crds, clone, configmap, hcl, kubectl, push_files, try_kubectl, unique, var, wait_for,
+    apply_flux_crds, clone, configmap, hcl, jsonpath, kubectl, push_files, unique, var, wait_for,
 };
-use acceptance::terraform::{Terraform, Workdir};
+use acceptance::terraform::Terraform;
 
 fn repo(name: &str) -> acceptance::env::RepoUrls {
     let name = unique(name);
@@ -78,24 +78,6 @@ resource "flux_kustomization" "app" {{
         user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
         password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
     )
-}
-
-fn assert_plan_empty(wd: &Workdir) {
-    let plan = wd.plan_detailed();
-    assert_eq!(plan.code, 0, "plan is not empty:\n{}", plan.all());
-}
-
-fn jsonpath(kind: &str, namespace: &str, name: &str, path: &str) -> Option<String> {
-    try_kubectl(&[
-        "-n",
-        namespace,
-        "get",
-        kind,
-        name,
-        "-o",
-        &format!("jsonpath={path}"),
-    ])
-    .ok()
 }
 
 fn wait_configmap(namespace: &str, name: &str, value: &str) {
