@@ -142,7 +142,7 @@ const GIT_REPOSITORY_FIELDS: &[FieldDef] = &[
     duration("timeout", "timeout", "Timeout of git operations.").default(Str("60s")),
     FieldDef::typed("ref", "ref", Object(GIT_REF), "Git reference to check out; the controller uses branch `master` when absent."),
     local_ref("secret_ref", "secretRef", "Secret with the credentials (`username`/`password`, `bearerToken`, or `identity`/`known_hosts`)."),
-    FieldDef::string("provider", "provider", "Authentication provider.")
+    FieldDef::string("auth_provider", "provider", "Authentication provider. Flux's `provider`, renamed because `provider` is a Terraform meta-argument.")
         .default(Str("generic"))
         .check(OneOf(&["generic", "aws", "azure", "github"])),
     FieldDef::string("service_account_name", "serviceAccountName", "ServiceAccount for workload identity (providers `aws` and `azure`).")
@@ -347,10 +347,10 @@ const KUSTOMIZATION_FIELDS: &[FieldDef] = &[
         "Timeout of build, apply and health checks; defaults to interval minus 30s, at least 30s.",
     ),
     FieldDef::typed(
-        "depends_on",
+        "dependencies",
         "dependsOn",
         ObjectList(CROSS_NAMESPACE_REF),
-        "Kustomizations that must be ready first.",
+        "Kustomizations that must be ready first: Flux's `dependsOn`, renamed because `depends_on` is a Terraform meta-argument.",
     ),
     FieldDef::string(
         "deletion_policy",
@@ -479,7 +479,7 @@ const HELM_REPOSITORY_FIELDS: &[FieldDef] = &[
     local_ref("cert_secret_ref", "certSecretRef", "Secret with `ca.crt`, `tls.crt` and `tls.key`."),
     flag("pass_credentials", "passCredentials", "Whether credentials are also sent to chart hosts other than the repository's."),
     flag("insecure", "insecure", "Whether plain HTTP is allowed for OCI registries."),
-    FieldDef::string("provider", "provider", "Authentication provider for OCI registries.")
+    FieldDef::string("auth_provider", "provider", "Authentication provider for OCI registries. Flux's `provider`, renamed because `provider` is a Terraform meta-argument.")
         .default(Str("generic"))
         .check(OneOf(&["generic", "aws", "azure", "gcp"])),
     SUSPEND,
@@ -685,7 +685,7 @@ const HELM_RELEASE_FIELDS: &[FieldDef] = &[
     FieldDef::string("release_name", "releaseName", "Helm release name; `<target_namespace>-<name>` or `<name>` when absent.").check(Check::MaxLen(53)),
     FieldDef::string("target_namespace", "targetNamespace", "Namespace the release is installed into.").check(Label),
     FieldDef::string("storage_namespace", "storageNamespace", "Namespace of the Helm storage.").check(Label),
-    FieldDef::typed("depends_on", "dependsOn", ObjectList(CROSS_NAMESPACE_REF), "HelmReleases that must be ready first."),
+    FieldDef::typed("dependencies", "dependsOn", ObjectList(CROSS_NAMESPACE_REF), "HelmReleases that must be ready first: Flux's `dependsOn`, renamed because `depends_on` is a Terraform meta-argument."),
     duration("timeout", "timeout", "Timeout of each Helm action.").default(Str("5m0s")),
     FieldDef::typed("max_history", "maxHistory", FieldType::Int, "Releases kept in the history (0: unlimited).").default(DefaultValue::Int(5)),
     FieldDef::string("service_account_name", "serviceAccountName", "ServiceAccount to impersonate.").check(Name),
@@ -804,7 +804,7 @@ const OCI_REPOSITORY_FIELDS: &[FieldDef] = &[
         Object(LAYER_SELECTOR),
         "Which layer of the artifact is used.",
     ),
-    FieldDef::string("provider", "provider", "Authentication provider.")
+    FieldDef::string("auth_provider", "provider", "Authentication provider. Flux's `provider`, renamed because `provider` is a Terraform meta-argument.")
         .default(Str("generic"))
         .written()
         .check(OneOf(&["generic", "aws", "azure", "gcp"])),
@@ -880,7 +880,7 @@ const STS: &[FieldDef] = &[
 ];
 
 const BUCKET_FIELDS: &[FieldDef] = &[
-    FieldDef::string("provider", "provider", "Storage provider.")
+    FieldDef::string("auth_provider", "provider", "Storage provider. Flux's `provider`, renamed because `provider` is a Terraform meta-argument.")
         .default(Str("generic"))
         .written()
         .check(OneOf(&["generic", "aws", "gcp", "azure"])),
@@ -1308,7 +1308,7 @@ const IMAGE_REPOSITORY_FIELDS: &[FieldDef] = &[
         "Regular expressions of tags to ignore (Flux's default: `^.*\\.sig$`).",
     )
     .check(Check::Regex),
-    FieldDef::string("provider", "provider", "Authentication provider.")
+    FieldDef::string("auth_provider", "provider", "Authentication provider. Flux's `provider`, renamed because `provider` is a Terraform meta-argument.")
         .default(Str("generic"))
         .check(OneOf(&["generic", "aws", "azure", "gcp"])),
     SUSPEND,

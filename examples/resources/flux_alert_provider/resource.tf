@@ -1,3 +1,8 @@
+variable "slack_webhook_url" {
+  type      = string
+  sensitive = true
+}
+
 resource "flux_alert_provider" "slack" {
   name        = "slack"
   type        = "slack"

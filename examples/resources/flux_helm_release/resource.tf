@@ -1,3 +1,8 @@
+resource "flux_source_helm" "podinfo" {
+  name = "podinfo"
+  url  = "https://stefanprodan.github.io/podinfo"
+}
+
 resource "flux_helm_release" "podinfo" {
   name             = "podinfo"
   target_namespace = "apps"

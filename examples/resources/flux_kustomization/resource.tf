@@ -1,3 +1,9 @@
+resource "flux_source_git" "podinfo" {
+  name = "podinfo"
+  url  = "https://github.com/stefanprodan/podinfo"
+  ref  = { branch = "master" }
+}
+
 resource "flux_kustomization" "podinfo" {
   name  = "podinfo"
   path  = "./kustomize"
@@ -7,7 +13,7 @@ resource "flux_kustomization" "podinfo" {
     name = flux_source_git.podinfo.name
   }
   target_namespace = "apps"
-  depends_on = [
+  dependencies = [
     { name = "infrastructure" },
   ]
   post_build = {

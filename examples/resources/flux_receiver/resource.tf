@@ -1,3 +1,8 @@
+variable "webhook_token" {
+  type      = string
+  sensitive = true
+}
+
 resource "flux_receiver" "github" {
   name        = "github"
   type        = "github"

@@ -1,3 +1,12 @@
+variable "minio_access_key" {
+  type = string
+}
+
+variable "minio_secret_key" {
+  type      = string
+  sensitive = true
+}
+
 resource "flux_source_bucket" "artifacts" {
   name        = "artifacts"
   bucket_name = "flux-artifacts"

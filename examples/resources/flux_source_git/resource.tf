@@ -1,3 +1,8 @@
+variable "git_token" {
+  type      = string
+  sensitive = true
+}
+
 # A GitRepository committed next to the bootstrap (delivery defaults to "git"
 # when the provider has a git configuration).
 resource "flux_source_git" "podinfo" {

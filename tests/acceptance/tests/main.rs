@@ -2,6 +2,7 @@
 mod bootstrap_git;
 mod bucket;
 mod environment;
+mod examples;
 mod flux_objects;
 mod oci;
 mod provider_config;

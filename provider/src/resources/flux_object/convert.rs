@@ -180,7 +180,7 @@ mod tests {
             ),
             ("prune", true.into()),
             (
-                "depends_on",
+                "dependencies",
                 Value::list([Value::object([("name", Value::from("infra"))])]),
             ),
             ("interval", Value::unknown()),

@@ -189,6 +189,33 @@ mod tests {
         }
     }
 
+    /// Terraform reads these names in a resource block as meta-arguments, so an
+    /// attribute so named could never be set (`provider = "aws"` asks for a
+    /// provider called aws).
+    #[test]
+    fn schema_no_top_level_attribute_has_a_terraform_meta_argument_name() {
+        let reserved = [
+            "count",
+            "depends_on",
+            "for_each",
+            "lifecycle",
+            "provider",
+            "provisioner",
+            "connection",
+        ];
+        for kind in flux_core::objects::kinds::all() {
+            let s = schema(kind, "", &[]);
+            for attribute in &s.block.attributes {
+                assert!(
+                    !reserved.contains(&attribute.name.as_str()),
+                    "{}: `{}` is a Terraform meta-argument",
+                    kind.kind,
+                    attribute.name
+                );
+            }
+        }
+    }
+
     #[test]
     fn schema_secret_data_is_sensitive_where_a_secret_ref_exists() {
         let s = schema(&flux_core::objects::kinds::GIT_REPOSITORY, "", &[]);
