@@ -16,6 +16,14 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
+/// An example every page must have: a missing one fails instead of rendering a page
+/// without its example.
+#[expect(clippy::panic, reason = "test helper: a missing example fails the test")]
+fn example(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e} (every page shows an example)", path.display()))
+}
+
 fn pages() -> Vec<Page> {
     let provider = FluxProvider::new();
     let root = root();
@@ -24,7 +32,7 @@ fn pages() -> Vec<Page> {
         "flux",
         &provider.schema(),
         &read(&root.join("templates/index.md")),
-        &read(&root.join("examples/provider/provider.tf")),
+        &example(&root.join("examples/provider/provider.tf")),
     )];
     for r in provider.resources() {
         let name = r.type_name();
@@ -34,7 +42,7 @@ fn pages() -> Vec<Page> {
             name,
             &r.schema(),
             &read(&root.join(format!("templates/resources/{stem}.md"))),
-            &read(&root.join(format!("examples/resources/{name}/resource.tf"))),
+            &example(&root.join(format!("examples/resources/{name}/resource.tf"))),
         ));
     }
     for d in provider.data_sources() {
@@ -45,7 +53,7 @@ fn pages() -> Vec<Page> {
             name,
             &d.schema(),
             &read(&root.join(format!("templates/data-sources/{stem}.md"))),
-            &read(&root.join(format!("examples/data-sources/{name}/data-source.tf"))),
+            &example(&root.join(format!("examples/data-sources/{name}/data-source.tf"))),
         ));
     }
     // Guides are hand-written pages, published as they are.
