@@ -109,7 +109,11 @@ fn flux_objects_cluster_delivery_reconcile_suspend_drift_import() {
         .run(&["state", "show", "flux_kustomization.app"])
         .success()
         .all();
-    assert!(state.contains("ready") && state.contains("true"), "{state}");
+    let ready = state.lines().find_map(|l| {
+        let (key, value) = l.split_once('=')?;
+        (key.trim() == "ready").then(|| value.trim().to_string())
+    });
+    assert_eq!(ready.as_deref(), Some("true"), "{state}");
     // The credentials went to a Secret, with the keys given.
     let keys = kubectl(&[
         "-n",
@@ -512,18 +516,56 @@ resource "flux_source_git" "bad" {{
     );
     let tf = Terraform::latest();
     let text = tf.workdir("objects-invalid", &main).plan().failure().flat();
-    for expected in [
-        "\"Bad_Name\" must be an RFC 1123 subdomain",
-        "\"10 minutes\" is not a duration",
-        "\"Git\" must be one of GitRepository, OCIRepository, Bucket, ExternalArtifact",
-        "policy: exactly one of semver, alphabetical and numerical must be set",
-        "service_account_name: is not allowed with provider generic",
-        "resources[0].namespace: * requires name *",
-        "\"git@github.com:org/repo.git\" must start with one of http://, https://, ssh://",
-        "\"latest\" is not a semver range",
-        "secret_data is written to the Secret named by secret_ref",
+    // Each message, and the configuration line Terraform shows for the attribute
+    // the diagnostic is located at (the resource block's first line would mean it
+    // was not located).
+    let diagnostics: Vec<&str> = text.split("Error: ").skip(1).collect();
+    for (expected, located_at) in [
+        (
+            "\"Bad_Name\" must be an RFC 1123 subdomain",
+            "name = \"Bad_Name\"",
+        ),
+        (
+            "\"10 minutes\" is not a duration",
+            "interval = \"10 minutes\"",
+        ),
+        (
+            "\"Git\" must be one of GitRepository, OCIRepository, Bucket, ExternalArtifact",
+            "source_ref = { kind = \"Git\", name = \"x\" }",
+        ),
+        (
+            "policy: exactly one of semver, alphabetical and numerical must be set",
+            "policy = {",
+        ),
+        (
+            "service_account_name: is not allowed with provider generic",
+            "service_account_name = \"sa\"",
+        ),
+        (
+            "resources[0].namespace: * requires name *",
+            "resources = [{ kind = \"GitRepository\"",
+        ),
+        (
+            "\"git@github.com:org/repo.git\" must start with one of http://, https://, ssh://",
+            "url = \"git@github.com:org/repo.git\"",
+        ),
+        (
+            "\"latest\" is not a semver range",
+            "ref = { semver = \"latest\" }",
+        ),
+        (
+            "secret_data is written to the Secret named by secret_ref",
+            "secret_data = { token = \"t\" }",
+        ),
     ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        let diagnostic = diagnostics
+            .iter()
+            .find(|d| d.contains(expected))
+            .unwrap_or_else(|| panic!("missing {expected:?} in:\n{text}"));
+        assert!(
+            diagnostic.contains(located_at),
+            "{expected:?} is not located at `{located_at}`:\n{diagnostic}"
+        );
     }
 }
 
