@@ -18,7 +18,10 @@ fn read(path: &Path) -> String {
 
 /// An example every page must have: a missing one fails instead of rendering a page
 /// without its example.
-#[expect(clippy::panic, reason = "test helper: a missing example fails the test")]
+#[expect(
+    clippy::panic,
+    reason = "test helper: a missing example fails the test"
+)]
 fn example(path: &Path) -> String {
     std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e} (every page shows an example)", path.display()))

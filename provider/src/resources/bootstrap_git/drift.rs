@@ -10,6 +10,30 @@ use flux_core::cluster::{Observation, Readiness};
 use super::model::BootstrapModel;
 use super::sync_ref::{self, RefFields};
 
+/// The root objects that are suspended, each as a warning: the provider leaves a
+/// suspension alone and says how it ends.
+pub fn suspensions(model: &BootstrapModel, seen: &Observation) -> Vec<String> {
+    let ns = &model.namespace;
+    [
+        ("GitRepository", "source git", seen.git_repository.as_ref()),
+        (
+            "Kustomization",
+            "kustomization",
+            seen.kustomization.as_ref(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, o)| o.is_some_and(|o| o.suspended))
+    .map(|(kind, command, _)| {
+        format!(
+            "{kind} {ns}/{ns} is suspended: Flux applies nothing from git until it is resumed \
+             (`flux resume {command} {ns} -n {ns}`, or set spec.suspend to false). The \
+             provider leaves a suspension in place and does not plan a change for it."
+        )
+    })
+    .collect()
+}
+
 /// The prefix of every drift line in state.
 pub const DRIFT_PREFIX: &str = "# drift: ";
 
@@ -17,6 +41,8 @@ pub const DRIFT_PREFIX: &str = "# drift: ";
 ///
 /// A root Kustomization that is Ready=False is not drift: it usually means an
 /// application under the synced path is broken, which reinstalling Flux cannot fix.
+/// Nor is a suspended root object ([`suspensions`]): suspending the sync is how a team
+/// freezes a cluster during an incident, and an apply that resumed it would undo that.
 pub fn describe(
     model: &BootstrapModel,
     seen: &Observation,
@@ -26,7 +52,6 @@ pub fn describe(
     let mut lines = Vec::new();
     match &seen.git_repository {
         None => lines.push(format!("GitRepository {ns}/{ns} is missing")),
-        Some(o) if o.suspended => lines.push(format!("GitRepository {ns}/{ns} is suspended")),
         Some(o) => {
             if let Readiness::Failed(message) = &o.readiness {
                 lines.push(format!("GitRepository {ns}/{ns} is not ready: {message}"));
@@ -35,7 +60,6 @@ pub fn describe(
     }
     match &seen.kustomization {
         None => lines.push(format!("Kustomization {ns}/{ns} is missing")),
-        Some(o) if o.suspended => lines.push(format!("Kustomization {ns}/{ns} is suspended")),
         Some(o) => {
             let want = format!("./{}", model.normalized_path().unwrap_or_default());
             let have = o.path.clone().unwrap_or_else(|| "./".to_string());
@@ -184,6 +208,29 @@ mod tests {
         let commit = fields(serde_json::json!({"commit": "abc"}));
         let with_branch = fields(serde_json::json!({"commit": "abc", "branch": "main"}));
         assert_eq!(describe_ref(&m, &with_branch, &commit), None);
+    }
+
+    #[test]
+    fn suspended_root_is_a_warning_not_drift_but_a_moved_path_still_is() {
+        let m = model();
+        let mut seen = healthy(&m);
+        assert!(suspensions(&m, &seen).is_empty());
+        if let Some(k) = seen.kustomization.as_mut() {
+            k.suspended = true;
+        }
+        assert!(describe(&m, &seen, Some("sha256:a")).is_empty());
+        let warnings = suspensions(&m, &seen);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("Kustomization flux-system/flux-system is suspended"));
+        assert!(warnings[0].contains("flux resume kustomization flux-system -n flux-system"));
+        if let Some(k) = seen.kustomization.as_mut() {
+            k.path = Some("./elsewhere".into());
+        }
+        let lines = describe(&m, &seen, Some("sha256:a"));
+        assert_eq!(
+            lines,
+            ["Kustomization flux-system/flux-system syncs ./elsewhere, not ./clusters/a"]
+        );
     }
 
     #[test]

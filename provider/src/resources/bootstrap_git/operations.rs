@@ -432,6 +432,9 @@ impl Bootstrap {
                 );
             }
         }
+        for suspension in drift::suspensions(&self.model, &cluster) {
+            diags.warning("Flux Sync Suspended", suspension);
+        }
         let mut lines = drift::describe(&self.model, &cluster, expected_secret.as_deref());
         // An override may patch the ref itself; then the model does not say which it is.
         if cluster.git_repository.is_some() && self.model.kustomization_override.is_none() {

@@ -205,6 +205,63 @@ fn bootstrap_git_drift_in_git_and_cluster_is_planned_readably_and_repaired() {
     wd.destroy().success();
 }
 
+/// A root Kustomization suspended by hand (an incident freeze) is a warning on every
+/// plan and never a planned change, so plan and apply keep converging; once resumed,
+/// the warning is gone.
+#[test]
+fn bootstrap_git_suspended_root_is_a_warning_and_plans_converge() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-suspend", false);
+    let main = format!(
+        "{}{}",
+        provider_http(&urls.http),
+        resource(
+            &tf,
+            r#"  path       = "clusters/suspend"
+  components = ["source-controller", "kustomize-controller"]"#
+        )
+    );
+    let wd = tf.workdir("bootstrap-suspend", &main);
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    let suspend = |value: bool| {
+        kubectl(&[
+            "-n",
+            "flux-system",
+            "patch",
+            "kustomization",
+            "flux-system",
+            "--type",
+            "merge",
+            "-p",
+            &format!(r#"{{"spec":{{"suspend":{value}}}}}"#),
+        ])
+    };
+    suspend(true);
+    let plan = wd.plan_detailed();
+    assert_eq!(
+        plan.code,
+        0,
+        "a suspension planned a change:\n{}",
+        plan.all()
+    );
+    let text = plan.flat();
+    assert!(
+        text.contains("Kustomization flux-system/flux-system is suspended")
+            && text.contains("flux resume kustomization flux-system -n flux-system"),
+        "{text}"
+    );
+    // Nothing to apply, and the suspension stays.
+    wd.apply().success();
+    assert_eq!(root_kustomization("{.spec.suspend}"), "true");
+    suspend(false);
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(!plan.flat().contains("is suspended"), "{}", plan.all());
+    wd.destroy().success();
+}
+
 #[test]
 fn bootstrap_git_invalid_attributes_fail_at_plan_naming_the_attribute() {
     for tf in Terraform::matrix() {
