@@ -5,7 +5,10 @@
 //! written in place of that file's content as `# drift: ...` lines, so the plan shows
 //! what moved, and the update that follows puts it back.
 
+use std::collections::BTreeMap;
+
 use flux_core::cluster::{Observation, Readiness};
+use flux_core::manifests::parse_documents;
 
 use super::model::BootstrapModel;
 use super::sync_ref::{self, RefFields};
@@ -34,6 +37,43 @@ pub fn suspensions(model: &BootstrapModel, seen: &Observation) -> Vec<String> {
     .collect()
 }
 
+/// Without the committed manifests to compare with (an override may patch images),
+/// an image is only checked against the configured registry.
+fn unexpected_registry(model: &BootstrapModel, name: &str, images: &[String]) -> Vec<String> {
+    let ns = &model.namespace;
+    let prefix = if model.registry.is_empty() {
+        format!("fluxcd/{name}:")
+    } else {
+        format!("{}/{name}:", model.registry.trim_end_matches('/'))
+    };
+    images
+        .iter()
+        .filter(|image| !image.starts_with(&prefix))
+        .map(|image| format!("Deployment {ns}/{name} runs image {image}, expected {prefix}<tag>"))
+        .collect()
+}
+
+/// The container images of each Deployment in `gotk-components.yaml`, by name: what
+/// the controllers run once Flux applied the committed install.
+pub fn images_of(components_yaml: &str) -> BTreeMap<String, Vec<String>> {
+    let Ok(objects) = parse_documents(components_yaml) else {
+        return BTreeMap::new();
+    };
+    objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .filter_map(|d| {
+            let name = d["metadata"]["name"].as_str()?.to_string();
+            let images = d["spec"]["template"]["spec"]["containers"]
+                .as_array()?
+                .iter()
+                .filter_map(|c| c["image"].as_str().map(str::to_string))
+                .collect();
+            Some((name, images))
+        })
+        .collect()
+}
+
 /// The prefix of every drift line in state.
 pub const DRIFT_PREFIX: &str = "# drift: ";
 
@@ -47,6 +87,7 @@ pub fn describe(
     model: &BootstrapModel,
     seen: &Observation,
     expected_secret: Option<&str>,
+    expected_images: Option<&BTreeMap<String, Vec<String>>>,
 ) -> Vec<String> {
     let ns = &model.namespace;
     let mut lines = Vec::new();
@@ -74,18 +115,18 @@ pub fn describe(
             lines.push(format!("Deployment {ns}/{} is missing", c.name));
             continue;
         }
-        let prefix = if model.registry.is_empty() {
-            format!("fluxcd/{}:", c.name)
-        } else {
-            format!("{}/{}:", model.registry.trim_end_matches('/'), c.name)
-        };
-        for image in &c.images {
-            if !image.starts_with(&prefix) {
-                lines.push(format!(
-                    "Deployment {ns}/{} runs image {image}, expected {prefix}<tag>",
-                    c.name
-                ));
+        match expected_images.and_then(|images| images.get(&c.name)) {
+            Some(want) => {
+                for (have, want) in c.images.iter().zip(want) {
+                    if have != want {
+                        lines.push(format!(
+                            "Deployment {ns}/{} runs image {have}, expected {want}",
+                            c.name
+                        ));
+                    }
+                }
             }
+            None => lines.extend(unexpected_registry(model, &c.name, &c.images)),
         }
         if let Some(v) = &c.version {
             if v != &model.version {
@@ -176,7 +217,7 @@ mod tests {
     #[test]
     fn describe_healthy_install_is_empty() {
         let m = model();
-        assert!(describe(&m, &healthy(&m), Some("sha256:a")).is_empty());
+        assert!(describe(&m, &healthy(&m), Some("sha256:a"), None).is_empty());
     }
 
     #[test]
@@ -186,7 +227,7 @@ mod tests {
         seen.git_repository = None;
         seen.components[0].images = vec!["evil.io/source-controller:v1".into()];
         seen.components[1].version = Some("v2.0.0".into());
-        let lines = describe(&m, &seen, Some("sha256:b"));
+        let lines = describe(&m, &seen, Some("sha256:b"), None);
         assert_eq!(lines.len(), 4, "{lines:?}");
         assert!(lines[0].contains("GitRepository flux-system/flux-system is missing"));
         assert!(lines.iter().any(|l| l.contains("evil.io")));
@@ -211,6 +252,32 @@ mod tests {
     }
 
     #[test]
+    fn an_image_changed_by_hand_is_drift_against_the_committed_manifests() {
+        let m = model();
+        let mut seen = healthy(&m);
+        let components = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kustomize-controller\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        image: ghcr.io/fluxcd/kustomize-controller:v1.9.4\n";
+        let expected = images_of(components);
+        assert_eq!(
+            expected.get("kustomize-controller").map(Vec::as_slice),
+            Some(&["ghcr.io/fluxcd/kustomize-controller:v1.9.4".to_string()][..])
+        );
+        let index = seen
+            .components
+            .iter()
+            .position(|c| c.name == "kustomize-controller")
+            .unwrap();
+        // Same registry and name, another tag: only the committed manifests tell.
+        seen.components[index].images = vec!["ghcr.io/fluxcd/kustomize-controller:v0.0.1".into()];
+        assert!(describe(&m, &seen, None, None).is_empty());
+        assert_eq!(
+            describe(&m, &seen, None, Some(&expected)),
+            ["Deployment flux-system/kustomize-controller runs image ghcr.io/fluxcd/kustomize-controller:v0.0.1, expected ghcr.io/fluxcd/kustomize-controller:v1.9.4"]
+        );
+        seen.components[index].images = vec!["ghcr.io/fluxcd/kustomize-controller:v1.9.4".into()];
+        assert!(describe(&m, &seen, None, Some(&expected)).is_empty());
+    }
+
+    #[test]
     fn suspended_root_is_a_warning_not_drift_but_a_moved_path_still_is() {
         let m = model();
         let mut seen = healthy(&m);
@@ -218,7 +285,7 @@ mod tests {
         if let Some(k) = seen.kustomization.as_mut() {
             k.suspended = true;
         }
-        assert!(describe(&m, &seen, Some("sha256:a")).is_empty());
+        assert!(describe(&m, &seen, Some("sha256:a"), None).is_empty());
         let warnings = suspensions(&m, &seen);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with("Kustomization flux-system/flux-system is suspended"));
@@ -226,7 +293,7 @@ mod tests {
         if let Some(k) = seen.kustomization.as_mut() {
             k.path = Some("./elsewhere".into());
         }
-        let lines = describe(&m, &seen, Some("sha256:a"));
+        let lines = describe(&m, &seen, Some("sha256:a"), None);
         assert_eq!(
             lines,
             ["Kustomization flux-system/flux-system syncs ./elsewhere, not ./clusters/a"]
@@ -240,6 +307,6 @@ mod tests {
         if let Some(k) = seen.kustomization.as_mut() {
             k.readiness = Readiness::Failed("app manifest broken".into());
         }
-        assert!(describe(&m, &seen, None).is_empty());
+        assert!(describe(&m, &seen, None, None).is_empty());
     }
 }

@@ -435,7 +435,20 @@ impl Bootstrap {
         for suspension in drift::suspensions(&self.model, &cluster) {
             diags.warning("Flux Sync Suspended", suspension);
         }
-        let mut lines = drift::describe(&self.model, &cluster, expected_secret.as_deref());
+        // The images Flux applies from git, unless an override may patch them.
+        let expected_images = self
+            .model
+            .kustomization_override
+            .is_none()
+            .then(|| files.get(&self.model.file_key("gotk-components.yaml")))
+            .flatten()
+            .map(|text| drift::images_of(text));
+        let mut lines = drift::describe(
+            &self.model,
+            &cluster,
+            expected_secret.as_deref(),
+            expected_images.as_ref(),
+        );
         // An override may patch the ref itself; then the model does not say which it is.
         if cluster.git_repository.is_some() && self.model.kustomization_override.is_none() {
             let live = super::observe::find_git_ref(&self.cluster, ns)

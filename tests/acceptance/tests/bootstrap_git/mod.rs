@@ -205,6 +205,66 @@ fn bootstrap_git_drift_in_git_and_cluster_is_planned_readably_and_repaired() {
     wd.destroy().success();
 }
 
+/// A controller image changed by hand (same registry, another tag) is planned in a
+/// line or two and repaired by one apply.
+#[test]
+fn bootstrap_git_controller_image_changed_by_hand_is_planned_and_repaired() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-image", false);
+    let main = format!(
+        "{}{}",
+        provider_http(&urls.http),
+        resource(
+            &tf,
+            r#"  path       = "clusters/image"
+  components = ["source-controller", "kustomize-controller"]"#
+        )
+    );
+    let wd = tf.workdir("bootstrap-image", &main);
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    let image = || {
+        kubectl(&[
+            "-n",
+            "flux-system",
+            "get",
+            "deployment",
+            "kustomize-controller",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ])
+    };
+    let committed = image();
+    assert!(
+        committed.starts_with("ghcr.io/fluxcd/kustomize-controller:v"),
+        "{committed}"
+    );
+    kubectl(&[
+        "-n",
+        "flux-system",
+        "set",
+        "image",
+        "deployment/kustomize-controller",
+        "manager=ghcr.io/fluxcd/kustomize-controller:v0.0.1",
+    ]);
+    let text = assert_plan_shows(
+        &wd,
+        &[&format!(
+            "# drift: Deployment flux-system/kustomize-controller runs image ghcr.io/fluxcd/kustomize-controller:v0.0.1, expected {committed}"
+        )],
+    );
+    assert!(
+        text.lines().count() < 80,
+        "plan too long: {} lines\n{text}",
+        text.lines().count()
+    );
+    wd.apply().success();
+    assert_eq!(image(), committed);
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+}
+
 /// A root Kustomization suspended by hand (an incident freeze) is a warning on every
 /// plan and never a planned change, so plan and apply keep converging; once resumed,
 /// the warning is gone.
