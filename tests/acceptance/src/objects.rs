@@ -193,6 +193,24 @@ pub fn configmap(namespace: &str, name: &str, value: &str) -> String {
     )
 }
 
+/// The `terraform` and `provider "flux"` blocks for the environment's first cluster,
+/// with a `git` block for `git_url` (basic auth over plain HTTP) when given.
+pub fn provider_header(git_url: Option<&str>) -> String {
+    let git = match git_url {
+        Some(url) => format!(
+            "  git = {{\n    url = {}\n    http = {{\n      username = {}\n      password = {}\n      allow_insecure_http = true\n    }}\n  }}\n",
+            hcl(url),
+            hcl(&var("FLUX_TEST_GIT_USERNAME")),
+            hcl(&var("FLUX_TEST_GIT_PASSWORD")),
+        ),
+        None => String::new(),
+    };
+    format!(
+        "terraform {{\n  required_providers {{\n    flux = {{ source = \"fluxcd/flux\" }}\n  }}\n}}\nprovider \"flux\" {{\n  kubernetes = {{ config_path = {} }}\n{git}}}\n",
+        hcl(&var("KUBECONFIG"))
+    )
+}
+
 /// HCL string literal.
 pub fn hcl(text: &str) -> String {
     format!("{text:?}")

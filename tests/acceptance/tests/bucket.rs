@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use acceptance::bootstrap::assert_plan_empty;
 use acceptance::objects::{
-    apply_flux_crds, configmap, hcl, jsonpath, kubectl, unique, var, wait_for,
+    apply_flux_crds, configmap, hcl, jsonpath, kubectl, provider_header, unique, wait_for,
 };
 use acceptance::s3::S3;
 use acceptance::terraform::Terraform;
@@ -30,14 +30,7 @@ fn bucket_source_fetches_from_an_s3_server_and_follows_its_objects() {
     write_object("v1");
 
     let main = format!(
-        r#"terraform {{
-  required_providers {{
-    flux = {{ source = "fluxcd/flux" }}
-  }}
-}}
-provider "flux" {{
-  kubernetes = {{ config_path = {kubeconfig} }}
-}}
+        r#"{header}
 resource "flux_source_bucket" "objects" {{
   name        = "objects"
   namespace   = {ns}
@@ -58,7 +51,7 @@ resource "flux_kustomization" "objects" {{
   source_ref = {{ kind = "Bucket", name = flux_source_bucket.objects.name }}
 }}
 "#,
-        kubeconfig = hcl(&var("KUBECONFIG")),
+        header = provider_header(None),
         ns = hcl(&ns),
         endpoint = hcl(&s3.endpoint),
         access = hcl(&s3.access_key),

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use acceptance::bootstrap::{assert_plan_empty, assert_plan_shows};
 use acceptance::objects::{
-    apply_flux_crds, clone, configmap, hcl, jsonpath, kubectl, push_files, unique, var, wait_for,
+    apply_flux_crds, clone, configmap, hcl, jsonpath, kubectl, provider_header as header,
+    push_files, unique, var, wait_for,
 };
 use acceptance::terraform::Terraform;
 
@@ -21,22 +22,6 @@ fn repo(name: &str) -> acceptance::env::RepoUrls {
     acceptance::objects::env()
         .create_repo(&name, true)
         .unwrap_or_else(|e| panic!("create repo {name}: {e}"))
-}
-
-fn header(git_url: Option<&str>) -> String {
-    let git = match git_url {
-        Some(url) => format!(
-            "  git = {{\n    url = {}\n    http = {{\n      username = {}\n      password = {}\n      allow_insecure_http = true\n    }}\n  }}\n",
-            hcl(url),
-            hcl(&var("FLUX_TEST_GIT_USERNAME")),
-            hcl(&var("FLUX_TEST_GIT_PASSWORD")),
-        ),
-        None => String::new(),
-    };
-    format!(
-        "terraform {{\n  required_providers {{\n    flux = {{ source = \"fluxcd/flux\" }}\n  }}\n}}\nprovider \"flux\" {{\n  kubernetes = {{ config_path = {} }}\n{git}}}\n",
-        hcl(&var("KUBECONFIG"))
-    )
 }
 
 /// A GitRepository of `app_url` with basic-auth credentials in `secret_data`, and a

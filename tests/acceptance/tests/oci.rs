@@ -9,17 +9,11 @@ use std::time::Duration;
 
 use acceptance::bootstrap::assert_plan_empty;
 use acceptance::objects::{
-    apply_flux_crds, clone, git, hcl, jsonpath, kubectl, push_files, unique, var, wait_for,
+    apply_flux_crds, clone, git, hcl, jsonpath, kubectl, provider_header, push_files, unique, var,
+    wait_for,
 };
 use acceptance::registry::Registry;
 use acceptance::terraform::Terraform;
-
-fn provider_header() -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    flux = {{ source = \"fluxcd/flux\" }}\n  }}\n}}\nprovider \"flux\" {{\n  kubernetes = {{ config_path = {} }}\n}}\n",
-        hcl(&var("KUBECONFIG"))
-    )
-}
 
 fn deployment(namespace: &str, image: &str) -> String {
     format!(
@@ -113,7 +107,7 @@ resource "flux_image_update_automation" "app" {{
   depends_on = [flux_image_policy.app, flux_kustomization.app]
 }}
 "#,
-        header = provider_header(),
+        header = provider_header(None),
         ns = hcl(&ns),
         url = hcl(&repo.http),
         user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
@@ -219,7 +213,7 @@ resource "flux_kustomization" "manifests" {{
   source_ref = {{ kind = "OCIRepository", name = flux_source_oci.manifests.name }}
 }}
 "#,
-        header = provider_header(),
+        header = provider_header(None),
         ns = hcl(&ns),
         url = hcl(&format!("oci://{}", registry.repository(&artifact))),
     );
@@ -282,7 +276,7 @@ resource "flux_helm_release" "plain" {{
   values = yamlencode({{ value = "from-oci" }})
 }}
 "#,
-        header = provider_header(),
+        header = provider_header(None),
         ns = hcl(&ns),
         url = hcl(&format!("oci://{}", registry.repository(&prefix))),
     );
