@@ -214,6 +214,17 @@ impl Environment {
     }
 }
 
+/// A file of the setup's Go builds (`build/go-servers.sh`): `go/bin/<name>` in
+/// `FLUX_TEST_CACHE`, by default `~/.cache/flux-provider-test`.
+pub fn go_bin(name: &str) -> Option<PathBuf> {
+    let cache = std::env::var_os("FLUX_TEST_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/flux-provider-test"))
+        })?;
+    Some(cache.join("go/bin").join(name))
+}
+
 /// Where the shared environment keeps its state when `FLUX_TEST_STATE` is unset.
 pub fn default_state_dir() -> PathBuf {
     std::env::var_os("FLUX_TEST_STATE").map_or_else(

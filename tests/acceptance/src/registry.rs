@@ -34,13 +34,7 @@ pub struct Registry {
 }
 
 fn go_bin(name: &str) -> PathBuf {
-    let cache = std::env::var_os("FLUX_TEST_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/flux-provider-test")
-        });
-    cache.join("go/bin").join(name)
+    crate::env::go_bin(name).unwrap_or_else(|| panic!("no HOME to find go/bin/{name} in"))
 }
 
 impl Registry {

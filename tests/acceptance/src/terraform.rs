@@ -58,7 +58,7 @@ impl Terraform {
     pub fn tofu() -> Terraform {
         let bin = std::env::var_os("FLUX_TEST_TOFU")
             .map(PathBuf::from)
-            .or_else(go_bin_tofu)
+            .or_else(|| crate::env::go_bin("tofu"))
             .filter(|p| p.exists())
             .unwrap_or_else(|| {
                 panic!(
@@ -134,16 +134,6 @@ impl Terraform {
             )],
         }
     }
-}
-
-/// Where the Go builds put OpenTofu (`build/go-servers.sh`'s cache).
-fn go_bin_tofu() -> Option<PathBuf> {
-    let cache = std::env::var_os("FLUX_TEST_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/flux-provider-test"))
-        })?;
-    Some(cache.join("go/bin/tofu"))
 }
 
 /// Where `terraform.sh` installed the CLIs, if it did.

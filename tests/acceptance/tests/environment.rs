@@ -541,11 +541,6 @@ fn pinned_tags() -> Vec<(String, String)> {
 async fn environment_runs_every_flux_controller_at_the_tag_flux_pins() {
     let _turn = acceptance::env::cluster_turn();
     let env = env();
-    let cache = std::env::var_os("FLUX_TEST_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/flux-provider-test")
-        });
     let run = [
         "source-controller",
         "kustomize-controller",
@@ -560,7 +555,7 @@ async fn environment_runs_every_flux_controller_at_the_tag_flux_pins() {
             .iter()
             .find(|(c, _)| c == controller)
             .unwrap_or_else(|| panic!("{controller} is not pinned by the release"));
-        let marker = cache.join(format!("go/bin/.done-{controller}-{tag}"));
+        let marker = acceptance::env::go_bin(&format!(".done-{controller}-{tag}")).expect("HOME");
         assert!(
             marker.exists(),
             "{controller} was not built at {tag}: no {}",
