@@ -262,7 +262,7 @@ pub fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) 
 /// Asserts that `terraform plan` shows no changes.
 pub fn assert_plan_empty(wd: &Workdir) {
     let plan = wd.plan_detailed();
-    assert_eq!(plan.code, 0, "second plan is not empty:\n{}", plan.all());
+    assert_eq!(plan.code, 0, "second plan is not empty:\n{}", plan.report());
 }
 
 /// Asserts that `terraform plan` shows changes and names each of `expected`; returns

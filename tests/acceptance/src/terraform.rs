@@ -179,6 +179,24 @@ pub fn provider_dir() -> PathBuf {
     dir
 }
 
+/// `text` with its middle left out when it is long: a failed bootstrap's output
+/// holds a plan of thousands of lines, and a CI log that keeps only its end must
+/// still show every failing test's own error (Terraform prints errors last).
+pub fn excerpt(text: &str) -> String {
+    const HEAD: usize = 20;
+    const TAIL: usize = 150;
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= HEAD + TAIL {
+        return text.to_string();
+    }
+    format!(
+        "{}\n[... {} lines left out ...]\n{}",
+        lines[..HEAD].join("\n"),
+        lines.len() - HEAD - TAIL,
+        lines[lines.len() - TAIL..].join("\n")
+    )
+}
+
 /// A Terraform work directory.
 pub struct Workdir {
     dir: tempfile::TempDir,
@@ -209,9 +227,14 @@ impl Output {
         self.all().split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
+    /// Both streams, shortened for a failure message: see [`excerpt`].
+    pub fn report(&self) -> String {
+        excerpt(&self.all())
+    }
+
     /// Panics with the output unless the command succeeded.
     pub fn success(self) -> Self {
-        assert_eq!(self.code, 0, "terraform failed:\n{}", self.all());
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.report());
         self
     }
 
@@ -221,7 +244,7 @@ impl Output {
             self.code,
             0,
             "terraform unexpectedly succeeded:\n{}",
-            self.all()
+            self.report()
         );
         self
     }

@@ -6,6 +6,7 @@
 //! turns with them (`cluster_turn`).
 #![cfg(test)]
 
+mod git_delivery;
 mod notifications;
 
 use std::time::Duration;
@@ -63,6 +64,12 @@ resource "flux_kustomization" "app" {{
         user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
         password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
     )
+}
+
+/// A drift of one object is planned in a few lines (under 40).
+fn assert_brief(plan: &str) {
+    let lines = plan.lines().count();
+    assert!(lines < 40, "plan of {lines} lines:\n{plan}");
 }
 
 fn wait_configmap(namespace: &str, name: &str, value: &str) {
@@ -127,12 +134,39 @@ fn flux_objects_cluster_delivery_reconcile_suspend_drift_import() {
         "-p",
         r#"{"spec":{"path":"./elsewhere"}}"#,
     ]);
-    assert_plan_shows(&wd, &["./elsewhere"]);
+    assert_brief(&assert_plan_shows(&wd, &["./elsewhere"]));
     wd.apply().success();
     assert_eq!(
         jsonpath("kustomization", &ns, "app", "{.spec.path}").as_deref(),
         Some("./deploy")
     );
+    assert_plan_empty(&wd);
+    // Suspended by hand: planned back, as the configuration does not suspend it.
+    kubectl(&[
+        "-n",
+        &ns,
+        "patch",
+        "kustomization",
+        "app",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"suspend":true}}"#,
+    ]);
+    assert_brief(&assert_plan_shows(&wd, &["suspend", "true -> false"]));
+    wd.apply().success();
+    assert_eq!(
+        jsonpath("kustomization", &ns, "app", "{.spec.suspend}").as_deref(),
+        Some("false")
+    );
+    assert_plan_empty(&wd);
+    // Deleted by hand: planned as a create, and the controller reconciles it again.
+    kubectl(&["-n", &ns, "delete", "kustomization", "app"]);
+    assert_brief(&assert_plan_shows(
+        &wd,
+        &["flux_kustomization.app will be created"],
+    ));
+    wd.apply().success();
     assert_plan_empty(&wd);
 
     // Suspend, then resume.
@@ -171,168 +205,6 @@ fn flux_objects_cluster_delivery_reconcile_suspend_drift_import() {
     // The Secret written from secret_data went with its resource.
     assert!(jsonpath("secret", &ns, "app-auth", "{.metadata.name}").is_none());
     kubectl(&["delete", "namespace", &ns, "--wait=false"]);
-}
-
-fn bootstrap(path: &str) -> String {
-    format!(
-        r#"
-resource "flux_bootstrap_git" "this" {{
-  path       = {path}
-  interval   = "10s"
-  components = ["source-controller", "kustomize-controller"]
-}}
-"#,
-        path = hcl(path)
-    )
-}
-
-/// Asks the root Kustomization to reconcile now and waits until it did.
-fn reconcile_root() {
-    let stamp = unique("now");
-    kubectl(&[
-        "-n",
-        "flux-system",
-        "annotate",
-        "--overwrite",
-        "kustomization",
-        "flux-system",
-        &format!("reconcile.fluxcd.io/requestedAt={stamp}"),
-    ]);
-    wait_for(
-        Duration::from_secs(90),
-        "the root Kustomization to reconcile",
-        || {
-            let handled = jsonpath(
-                "kustomization",
-                "flux-system",
-                "flux-system",
-                "{.status.lastHandledReconcileAt}",
-            )?;
-            let ready = jsonpath(
-                "kustomization",
-                "flux-system",
-                "flux-system",
-                "{.status.conditions[?(@.type==\"Ready\")].status}",
-            )?;
-            (handled == stamp && ready == "True").then_some(())
-        },
-    );
-}
-
-#[test]
-fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() {
-    let _turn = acceptance::env::cluster_turn();
-    let fleet = repo("objects-fleet");
-    let app = repo("objects-app-git");
-    let cm = unique("from-git");
-    push_files(
-        &app.http,
-        &[(
-            "deploy/configmap.yaml",
-            &configmap("flux-system", &cm, "two"),
-        )],
-    );
-    let tf = Terraform::latest();
-    let objects = |source_extra: &str| {
-        app_objects(
-            "flux-system",
-            &app.http,
-            &format!("  depends_on = [flux_bootstrap_git.this]\n{source_extra}"),
-            "  wait = true\n  wait_timeout = \"3m\"",
-        )
-    };
-    let main = format!(
-        "{}{}{}",
-        header(Some(&fleet.http)),
-        bootstrap("clusters/objs"),
-        objects("")
-    );
-    let wd = tf.workdir("objects-git", &main);
-    wd.apply().success();
-    // Committed next to the bootstrap, listed, and applied by the real controllers.
-    let checkout = clone(&fleet.http);
-    let dir = checkout.path().join("clusters/objs/flux-objects");
-    let list = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
-    assert!(
-        list.contains("- gitrepository-flux-system-app.yaml")
-            && list.contains("- kustomization-flux-system-app.yaml"),
-        "{list}"
-    );
-    let source_file =
-        std::fs::read_to_string(dir.join("gitrepository-flux-system-app.yaml")).unwrap_or_default();
-    assert!(source_file.contains("kind: GitRepository"), "{source_file}");
-    // Secret material never reaches git.
-    assert!(
-        !source_file.contains(&var("FLUX_TEST_GIT_PASSWORD")),
-        "{source_file}"
-    );
-    wait_configmap("flux-system", &cm, "two");
-    assert_plan_empty(&wd);
-
-    // Drift in git: the file edited behind Terraform's back is planned and restored.
-    let edit = clone(&fleet.http);
-    let file = edit
-        .path()
-        .join("clusters/objs/flux-objects/kustomization-flux-system-app.yaml");
-    let text = std::fs::read_to_string(&file).unwrap_or_default();
-    assert!(text.contains("path: ./deploy"), "{text}");
-    std::fs::write(&file, text.replace("path: ./deploy", "path: ./edited"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    acceptance::objects::git(edit.path(), &["commit", "-qam", "edit behind terraform"]);
-    acceptance::objects::git(edit.path(), &["push", "-q", "origin", "HEAD:main"]);
-    assert_plan_shows(&wd, &["./edited"]);
-    wd.apply().success();
-    let restored = clone(&fleet.http);
-    let text = std::fs::read_to_string(
-        restored
-            .path()
-            .join("clusters/objs/flux-objects/kustomization-flux-system-app.yaml"),
-    )
-    .unwrap_or_default();
-    assert!(text.contains("path: ./deploy"), "{text}");
-    assert_plan_empty(&wd);
-
-    // Import of a git-delivered object by namespace/name@directory.
-    wd.run(&["state", "rm", "flux_kustomization.app"]).success();
-    wd.run(&[
-        "import",
-        "flux_kustomization.app",
-        "flux-system/app@clusters/objs/flux-objects",
-    ])
-    .success();
-    let plan = wd.plan_detailed();
-    // `wait` is configured (true) while an import of a git object starts with false.
-    assert!(plan.code != 1, "{}", plan.all());
-    wd.apply().success();
-    assert_plan_empty(&wd);
-
-    // Moving the source to cluster delivery keeps the object (same uid), removes the
-    // file, and the root Kustomization does not prune it afterwards.
-    let uid = jsonpath("gitrepository", "flux-system", "app", "{.metadata.uid}");
-    assert!(uid.as_deref().is_some_and(|u| !u.is_empty()));
-    wd.write_main(&format!(
-        "{}{}{}",
-        header(Some(&fleet.http)),
-        bootstrap("clusters/objs"),
-        objects("  delivery = \"cluster\"")
-    ));
-    wd.apply().success();
-    let checkout = clone(&fleet.http);
-    let dir = checkout.path().join("clusters/objs/flux-objects");
-    assert!(!dir.join("gitrepository-flux-system-app.yaml").exists());
-    let list = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
-    assert!(
-        !list.contains("gitrepository-flux-system-app.yaml"),
-        "{list}"
-    );
-    reconcile_root();
-    assert_eq!(
-        jsonpath("gitrepository", "flux-system", "app", "{.metadata.uid}"),
-        uid
-    );
-    assert_plan_empty(&wd);
-
-    wd.destroy().success();
 }
 
 #[test]

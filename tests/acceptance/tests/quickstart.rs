@@ -10,6 +10,7 @@
 use std::process::{Command, Output};
 
 use acceptance::env::{cluster_turn, Environment};
+use acceptance::terraform::excerpt;
 
 fn quickstart(dir: &std::path::Path, args: &[&str]) -> Output {
     let env = Environment::shared().unwrap();
@@ -26,16 +27,33 @@ fn quickstart(dir: &std::path::Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `--down` when dropped while the test panics, so that a failure does not
+/// leave its bootstrap for the next test on the cluster.
+struct DownOnPanic<'a>(&'a std::path::Path);
+
+impl Drop for DownOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = quickstart(self.0, &["--down"]);
+        }
+    }
+}
+
 #[test]
 fn quickstart_bootstraps_flux_ready_with_an_empty_second_plan() {
     let _turn = cluster_turn();
     let dir = tempfile::tempdir().unwrap();
+    let _cleanup = DownOnPanic(dir.path());
 
     let up = quickstart(dir.path(), &[]);
     let out =
         String::from_utf8_lossy(&up.stdout).to_string() + &String::from_utf8_lossy(&up.stderr);
-    assert!(up.status.success(), "quickstart failed:\n{out}");
-    assert!(out.contains("Apply complete! Resources: 1 added"), "{out}");
+    assert!(up.status.success(), "quickstart failed:\n{}", excerpt(&out));
+    assert!(
+        out.contains("Apply complete! Resources: 1 added"),
+        "{}",
+        excerpt(&out)
+    );
     let ready_rows: Vec<&str> = out
         .lines()
         .filter(|l| l.contains("/flux-system") && l.contains(" True "))
@@ -43,16 +61,22 @@ fn quickstart_bootstraps_flux_ready_with_an_empty_second_plan() {
     assert_eq!(
         ready_rows.len(),
         2,
-        "GitRepository and Kustomization Ready:\n{out}"
+        "GitRepository and Kustomization Ready:\n{}",
+        excerpt(&out)
     );
-    assert!(out.contains("No changes."), "{out}");
+    assert!(out.contains("No changes."), "{}", excerpt(&out));
 
     let down = quickstart(dir.path(), &["--down"]);
     let out =
         String::from_utf8_lossy(&down.stdout).to_string() + &String::from_utf8_lossy(&down.stderr);
-    assert!(down.status.success(), "quickstart --down failed:\n{out}");
+    assert!(
+        down.status.success(),
+        "quickstart --down failed:\n{}",
+        excerpt(&out)
+    );
     assert!(
         out.contains("Destroy complete! Resources: 1 destroyed."),
-        "{out}"
+        "{}",
+        excerpt(&out)
     );
 }
