@@ -15,6 +15,7 @@
 
 mod apply;
 mod connect;
+mod drift;
 mod error;
 mod history;
 mod observe;
@@ -34,6 +35,7 @@ use tokio::sync::{Mutex, OnceCell};
 pub use crate::object_ref::ObjectRef;
 pub use apply::{sort_for_apply, ApplyOutcome, Stage};
 pub use connect::{ConnectionError, ConnectionSpec, ExecSpec};
+pub use drift::{DriftChange, FieldChange, ObjectDrift};
 pub use error::ClusterError;
 pub use history::ObjectHistory;
 pub use observe::{ComponentObservation, FluxObjectObservation, Observation, ObserveSpec};

@@ -37,6 +37,7 @@ mod install;
 mod kustomization;
 mod overrides;
 mod scope;
+mod summary;
 mod sync;
 mod validate;
 mod yaml;
@@ -54,6 +55,7 @@ pub use install::{
 };
 pub use kustomization::{default_kustomization, Override, KUSTOMIZATION_FILES};
 pub use overrides::apply_override;
+pub use summary::summarize;
 pub use sync::{render_sync, sync_objects, GitRef, SyncOptions, SyncSpec};
 pub use validate::{
     validate_cluster_domain, validate_commit, validate_components, validate_components_extra,

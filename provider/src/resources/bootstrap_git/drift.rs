@@ -1,17 +1,94 @@
 //! What Read found moved in the cluster, as a few readable lines.
 //!
 //! The reference blanks `gotk-sync.yaml` in state when the root objects are missing or
-//! not ready, which forces an update but shows a whole-file diff. Here the drift is
-//! written in place of that file's content as `# drift: ...` lines, so the plan shows
-//! what moved, and the update that follows puts it back.
+//! not ready, which forces an update but shows a whole-file diff. Here each finding is
+//! one line of `cluster_drift`, so the plan shows what moved, and the update that
+//! follows puts it back.
 
 use std::collections::BTreeMap;
 
-use flux_core::cluster::{Observation, Readiness};
-use flux_core::manifests::parse_documents;
+use flux_core::cluster::{DriftChange, ObjectDrift, Observation, Readiness};
+use flux_core::manifests::{parse_documents, Rendered};
+use serde_json::Value as Json;
+use tfplug::Diagnostics;
 
+use super::files::ExpectedFiles;
 use super::model::BootstrapModel;
 use super::sync_ref::{self, RefFields};
+
+/// The install and sync objects as committed in git, with `kustomization.yaml`'s
+/// patches: what kustomize-controller applies. `None` when a file is missing or
+/// unreadable, or when the provider cannot build the kustomization itself (then
+/// comparing unpatched objects would report the patches as drift).
+pub fn committed_objects(
+    model: &BootstrapModel,
+    files: &BTreeMap<String, String>,
+) -> Option<Vec<Json>> {
+    let rendered = |file: &str| {
+        let text = files.get(&model.file_key(file))?;
+        let objects = parse_documents(text).ok()?;
+        Some(Rendered {
+            text: text.clone(),
+            objects,
+        })
+    };
+    let committed = ExpectedFiles {
+        components: rendered("gotk-components.yaml")?,
+        sync: rendered("gotk-sync.yaml")?,
+        kustomization: files.get(&model.file_key("kustomization.yaml"))?.clone(),
+    };
+    let mut diags = Diagnostics::new();
+    let (mut install, sync) = committed.objects(&mut diags).ok()?;
+    if !diags.is_empty() {
+        return None;
+    }
+    install.extend(sync);
+    Some(install)
+}
+
+/// One line per object that applying the committed objects would change, leaving out
+/// what an `earlier` line already says (a missing object, a changed image) and the
+/// root GitRepository's `spec.ref` ([`describe_ref`] judges it: a ref set by
+/// `sync_tag` or `sync_commit` is not in the committed file).
+pub fn describe_applied(found: &[ObjectDrift], earlier: &[String]) -> Vec<String> {
+    found
+        .iter()
+        .filter_map(|d| {
+            let o = &d.object;
+            let name = match &o.namespace {
+                Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
+                None => format!("{} {}", o.kind, o.name),
+            };
+            let said = |what: &str| {
+                earlier
+                    .iter()
+                    .any(|l| l.starts_with(&format!("{name} {what}")))
+            };
+            match &d.change {
+                DriftChange::Missing if said("is missing") => None,
+                DriftChange::Missing => Some(format!("{name} is missing")),
+                DriftChange::Fields { fields, more } => {
+                    let image_said = said("runs image");
+                    let named: Vec<String> = fields
+                        .iter()
+                        .filter(|f| !(o.kind == "GitRepository" && f.path.starts_with("spec.ref")))
+                        .filter(|f| !(image_said && f.path.ends_with(".image")))
+                        .map(ToString::to_string)
+                        .collect();
+                    if named.is_empty() {
+                        return None;
+                    }
+                    let more = if *more > 0 {
+                        format!(" (and {more} more fields)")
+                    } else {
+                        String::new()
+                    };
+                    Some(format!("{name}: {}{more}", named.join("; ")))
+                }
+            }
+        })
+        .collect()
+}
 
 /// The root objects that are suspended, each as a warning: the provider leaves a
 /// suspension alone and says how it ends.
@@ -73,9 +150,6 @@ pub fn images_of(components_yaml: &str) -> BTreeMap<String, Vec<String>> {
         })
         .collect()
 }
-
-/// The prefix of every drift line in state.
-pub const DRIFT_PREFIX: &str = "# drift: ";
 
 /// Cluster drift of a bootstrap, one line per finding; empty when in sync.
 ///
@@ -167,14 +241,6 @@ pub fn describe_ref(
             sync_ref::describe(wanted)
         )
     })
-}
-
-/// The state content that stands for a drifted `gotk-sync.yaml`.
-pub fn as_file(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| format!("{DRIFT_PREFIX}{l}\n"))
-        .collect()
 }
 
 #[cfg(test)]
@@ -308,5 +374,101 @@ mod tests {
             k.readiness = Readiness::Failed("app manifest broken".into());
         }
         assert!(describe(&m, &seen, None, None).is_empty());
+    }
+
+    fn applied(kind: &str, ns: Option<&str>, name: &str, change: DriftChange) -> ObjectDrift {
+        ObjectDrift {
+            object: flux_core::cluster::ObjectRef::new("v1", kind, ns, name),
+            change,
+        }
+    }
+
+    fn field(path: &str, live: &str, wanted: &str) -> flux_core::cluster::FieldChange {
+        flux_core::cluster::FieldChange {
+            path: path.into(),
+            live: Some(live.into()),
+            wanted: Some(wanted.into()),
+        }
+    }
+
+    #[test]
+    fn applied_drift_is_a_line_per_object_without_repeats_or_the_ref() {
+        let found = [
+            applied(
+                "CustomResourceDefinition",
+                None,
+                "buckets.x",
+                DriftChange::Missing,
+            ),
+            applied(
+                "Deployment",
+                Some("flux-system"),
+                "kustomize-controller",
+                DriftChange::Fields {
+                    fields: vec![field(
+                        "spec.template.spec.containers[manager].image",
+                        "x",
+                        "y",
+                    )],
+                    more: 0,
+                },
+            ),
+            applied(
+                "Deployment",
+                Some("flux-system"),
+                "source-controller",
+                DriftChange::Fields {
+                    fields: vec![field("spec.replicas", "0", "1")],
+                    more: 2,
+                },
+            ),
+            applied(
+                "GitRepository",
+                Some("flux-system"),
+                "flux-system",
+                DriftChange::Fields {
+                    fields: vec![field("spec.ref.commit", "abc", "(absent)")],
+                    more: 0,
+                },
+            ),
+        ];
+        let earlier =
+            ["Deployment flux-system/kustomize-controller runs image x, expected y".to_string()];
+        assert_eq!(
+            describe_applied(&found, &earlier),
+            [
+                "CustomResourceDefinition buckets.x is missing",
+                "Deployment flux-system/source-controller: spec.replicas is 0, expected 1 (and 2 more fields)",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn committed_objects_are_the_install_and_sync_objects_unless_unbuildable() {
+        let model = model();
+        let base = super::super::files::load_base(&model).await.unwrap();
+        let rendered = super::super::files::render(
+            &model,
+            &base,
+            "https://git.example.com/fleet.git",
+            "main",
+            None,
+        )
+        .unwrap();
+        let files = rendered.by_key(&model);
+        let objects = committed_objects(&model, &files).unwrap();
+        assert_eq!(
+            objects.len(),
+            rendered.components.objects.len() + rendered.sync.objects.len()
+        );
+        let mut odd = files.clone();
+        odd.insert(
+            model.file_key("kustomization.yaml"),
+            "resources: [gotk-components.yaml, gotk-sync.yaml, ../../apps]\n".into(),
+        );
+        assert_eq!(committed_objects(&model, &odd), None);
+        let mut gone = files;
+        gone.remove(&model.file_key("gotk-sync.yaml"));
+        assert_eq!(committed_objects(&model, &gone), None);
     }
 }

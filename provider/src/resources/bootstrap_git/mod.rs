@@ -9,11 +9,11 @@ mod import;
 pub mod model;
 mod observe;
 mod operations;
+mod plan_files;
 pub mod schema;
 mod sync_ref;
 mod upgrade;
 
-use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
@@ -78,21 +78,6 @@ impl BootstrapGit {
     }
 }
 
-fn string_map(value: &Value) -> BTreeMap<String, String> {
-    value
-        .as_entries()
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn to_value(files: BTreeMap<String, String>) -> Value {
-    Value::object(files.into_iter().map(|(k, v)| (k, Value::from(v))))
-}
-
 fn with_timeout<T>(
     limit: std::time::Duration,
     what: &str,
@@ -154,11 +139,7 @@ impl Resource<ProviderData> for BootstrapGit {
         if namespace.as_str().is_some() {
             plan.planned.set_attr("id", namespace);
         }
-        let prior_files = string_map(plan.prior.attr("repository_files"));
-        if let Some(files) = planned_files(&plan.planned, &prior_files, data, diags).await {
-            plan.planned
-                .set_attr("repository_files", Value::object(files));
-        }
+        plan_files::plan(plan, data, diags).await;
     }
 
     async fn create(
@@ -173,7 +154,8 @@ impl Resource<ProviderData> for BootstrapGit {
         };
         let limit = bootstrap.model.timeouts.create;
         let mut diags = Diagnostics::new();
-        let planned_kustomization = planned_kustomization(&request.planned, &bootstrap.model);
+        let planned_kustomization =
+            plan_files::planned_kustomization(&request.planned, &request.prior, &bootstrap.model);
         let result = tokio::time::timeout(
             limit,
             bootstrap.apply(Mode::Create, &[], planned_kustomization, limit, &mut diags),
@@ -184,7 +166,7 @@ impl Resource<ProviderData> for BootstrapGit {
             Ok(files) => {
                 let mut state = request.planned;
                 state.set_attr("id", Value::from(bootstrap.model.namespace.clone()));
-                state.set_attr("repository_files", to_value(files));
+                plan_files::store_applied(&mut state, files);
                 response.state = state;
             }
             // No partial state: Create is idempotent (unchanged files give no commit,
@@ -209,14 +191,13 @@ impl Resource<ProviderData> for BootstrapGit {
             Err(d) => return response.diagnostics.push(d),
         };
         let limit = bootstrap.model.timeouts.read;
-        let tracked = string_map(state.attr("repository_files"));
         let mut diags = Diagnostics::new();
-        let result = tokio::time::timeout(limit, bootstrap.observe(&tracked, &mut diags)).await;
+        let result = tokio::time::timeout(limit, bootstrap.observe(&mut diags)).await;
         response.diagnostics.extend(diags);
         match with_timeout(limit, "read")(result) {
-            Ok(Ok(files)) => {
+            Ok(Ok((files, drift))) => {
                 let mut state = state.clone();
-                state.set_attr("repository_files", to_value(files));
+                plan_files::store(&mut state, files, drift);
                 response.state = state;
             }
             Ok(Err(d)) => response.diagnostics.push(d),
@@ -238,16 +219,21 @@ impl Resource<ProviderData> for BootstrapGit {
             }
         };
         let limit = bootstrap.model.timeouts.update;
-        let prior_keys: Vec<String> = string_map(request.prior.attr("repository_files"))
-            .into_keys()
-            .collect();
+        let prior_keys: Vec<String> =
+            plan_files::string_map(request.prior.attr("repository_files"))
+                .into_keys()
+                .collect();
         let mut diags = Diagnostics::new();
         let result = tokio::time::timeout(
             limit,
             bootstrap.apply(
                 Mode::Update,
                 &prior_keys,
-                planned_kustomization(&request.planned, &bootstrap.model),
+                plan_files::planned_kustomization(
+                    &request.planned,
+                    &request.prior,
+                    &bootstrap.model,
+                ),
                 limit,
                 &mut diags,
             ),
@@ -257,7 +243,7 @@ impl Resource<ProviderData> for BootstrapGit {
         match with_timeout(limit, "update")(result).and_then(|r| r) {
             Ok(files) => {
                 let mut state = request.planned;
-                state.set_attr("repository_files", to_value(files));
+                plan_files::store_applied(&mut state, files);
                 response.state = state;
             }
             // The prior state stays: a failed update must not record the plan (the
@@ -280,7 +266,7 @@ impl Resource<ProviderData> for BootstrapGit {
             Err(d) => return response.diagnostics.push(d),
         };
         let limit = bootstrap.model.timeouts.delete;
-        let tracked: Vec<String> = string_map(request.prior.attr("repository_files"))
+        let tracked: Vec<String> = plan_files::string_map(request.prior.attr("repository_files"))
             .into_keys()
             .collect();
         if let Err(d) = bootstrap.destroy(&tracked, limit).await {
@@ -310,70 +296,13 @@ fn keep_embedded_manifests(plan: &mut PlanContext) {
     }
 }
 
-/// The planned `kustomization.yaml`, when the plan knows it.
-fn planned_kustomization(planned: &Value, model: &BootstrapModel) -> Option<String> {
-    planned
-        .attr("repository_files")
-        .attr(&model.file_key("kustomization.yaml"))
-        .as_str()
-        .map(str::to_string)
-}
-
-/// The expected `repository_files` of a plan, or `None` when something they depend on
-/// is not known yet. A kustomization.yaml edited in git (and read into state) is kept
-/// when no override is set.
-async fn planned_files(
-    planned: &Value,
-    prior_files: &BTreeMap<String, String>,
-    data: &ProviderData,
-    diags: &mut Diagnostics,
-) -> Option<BTreeMap<String, Value>> {
-    let model = BootstrapModel::from_value(planned).ok()?;
-    let git = match effective_git(planned, data) {
-        Ok(Setting::Known(g)) => g,
-        _ => return None,
-    };
-    let target = GitTarget::new(&git).ok()?;
-    let base = match files::load_base(&model).await {
-        Ok(b) => b,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
-    let kustomization_key = model.file_key("kustomization.yaml");
-    let existing = prior_files
-        .get(&kustomization_key)
-        .map(String::as_str)
-        .filter(|t| !t.starts_with(drift::DRIFT_PREFIX));
-    match files::render(&model, &base, &target.sync_url, target.branch(), existing) {
-        Ok(files) => {
-            let mut files: BTreeMap<String, Value> = files
-                .by_key(&model)
-                .into_iter()
-                .map(|(k, v)| (k, Value::from(v)))
-                .collect();
-            // Without an override, an existing kustomization.yaml in git is kept, and
-            // on create it is only read at apply.
-            if model.kustomization_override.is_none() && existing.is_none() {
-                files.insert(kustomization_key, Value::unknown());
-            }
-            Some(files)
-        }
-        Err(d) => {
-            diags.extend(d);
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::GitModel;
     use tfplug::{ObjectAccess, PlanModifier};
 
-    fn provider_data(git: Option<Value>) -> ProviderData {
+    pub(super) fn provider_data(git: Option<Value>) -> ProviderData {
         ProviderData {
             git: match git {
                 Some(v) => Setting::Known(GitModel::from_value(&ObjectAccess::root(&v)).unwrap()),
@@ -383,7 +312,7 @@ mod tests {
         }
     }
 
-    fn https_git() -> Value {
+    pub(super) fn https_git() -> Value {
         Value::object([
             ("url", "https://user:pw@git.example.com/fleet.git".into()),
             (
@@ -394,7 +323,7 @@ mod tests {
     }
 
     /// A plan with the schema defaults and `set` applied.
-    fn planned(set: &[(&str, Value)]) -> Value {
+    pub(super) fn planned(set: &[(&str, Value)]) -> Value {
         let mut v = Value::object(
             schema::schema()
                 .block
@@ -403,14 +332,24 @@ mod tests {
                 .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null))),
         );
         v.set_attr("id", Value::unknown());
-        v.set_attr("repository_files", Value::unknown());
+        for computed in [
+            "repository_files",
+            "repository_files_summary",
+            "cluster_drift",
+        ] {
+            v.set_attr(computed, Value::unknown());
+        }
         for (k, val) in set {
             v.set_attr(k, val.clone());
         }
         v
     }
 
-    async fn plan(prior: Value, planned: Value, data: &ProviderData) -> (PlanContext, Diagnostics) {
+    pub(super) async fn plan(
+        prior: Value,
+        planned: Value,
+        data: &ProviderData,
+    ) -> (PlanContext, Diagnostics) {
         let mut ctx = PlanContext {
             prior,
             config: Value::Null,
@@ -444,105 +383,6 @@ mod tests {
             version.default,
             Some(Value::from(flux_core::manifests::EMBEDDED_VERSION))
         );
-    }
-
-    #[tokio::test]
-    async fn modify_plan_create_renders_files_offline_with_id_known() {
-        let data = provider_data(Some(https_git()));
-        let (ctx, diags) = plan(
-            Value::Null,
-            planned(&[("path", "clusters/a".into())]),
-            &data,
-        )
-        .await;
-        assert!(!diags.has_errors(), "{diags:?}");
-        assert_eq!(ctx.planned.attr("id").as_str(), Some("flux-system"));
-        let files = ctx.planned.attr("repository_files");
-        let components = files
-            .attr("clusters/a/flux-system/gotk-components.yaml")
-            .as_str()
-            .unwrap();
-        assert!(components.contains("# Components: helm-controller,kustomize-controller,notification-controller,source-controller"));
-        let sync = files
-            .attr("clusters/a/flux-system/gotk-sync.yaml")
-            .as_str()
-            .unwrap();
-        // Credentials never reach the GitRepository URL.
-        assert!(
-            sync.contains("url: https://git.example.com/fleet.git"),
-            "{sync}"
-        );
-        assert!(sync.contains("path: ./clusters/a"));
-        // An existing kustomization.yaml in git is kept, so it is known at apply only.
-        assert!(files
-            .attr("clusters/a/flux-system/kustomization.yaml")
-            .is_unknown());
-    }
-
-    #[tokio::test]
-    async fn modify_plan_update_keeps_kustomization_edited_in_git() {
-        let data = provider_data(Some(https_git()));
-        let edited = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n- gotk-sync.yaml\npatches: []\n";
-        let mut prior = planned(&[]);
-        prior.set_attr("id", "flux-system".into());
-        prior.set_attr(
-            "repository_files",
-            Value::object([("flux-system/kustomization.yaml", Value::from(edited))]),
-        );
-        let (ctx, _) = plan(prior, planned(&[]), &data).await;
-        assert_eq!(
-            ctx.planned
-                .attr("repository_files")
-                .attr("flux-system/kustomization.yaml")
-                .as_str(),
-            Some(edited)
-        );
-    }
-
-    #[tokio::test]
-    async fn modify_plan_override_is_planned_verbatim() {
-        let data = provider_data(Some(https_git()));
-        let over = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n- gotk-sync.yaml\nnamespace: flux-system\n";
-        let (ctx, _) = plan(
-            Value::Null,
-            planned(&[("kustomization_override", over.into())]),
-            &data,
-        )
-        .await;
-        assert_eq!(
-            ctx.planned
-                .attr("repository_files")
-                .attr("flux-system/kustomization.yaml")
-                .as_str(),
-            Some(over)
-        );
-    }
-
-    #[tokio::test]
-    async fn modify_plan_drifted_state_plans_the_real_sync_file() {
-        let data = provider_data(Some(https_git()));
-        let (first, _) = plan(Value::Null, planned(&[]), &data).await;
-        let mut prior = first.planned.clone();
-        let mut files = string_map(prior.attr("repository_files"));
-        files.insert(
-            "flux-system/gotk-sync.yaml".into(),
-            drift::as_file(&["GitRepository flux-system/flux-system is missing".into()]),
-        );
-        files.insert(
-            "flux-system/kustomization.yaml".into(),
-            flux_core::manifests::default_kustomization(),
-        );
-        prior.set_attr("repository_files", to_value(files));
-        let (ctx, _) = plan(prior.clone(), planned(&[]), &data).await;
-        let planned_sync = ctx
-            .planned
-            .attr("repository_files")
-            .attr("flux-system/gotk-sync.yaml")
-            .as_str()
-            .unwrap()
-            .to_string();
-        assert!(planned_sync.starts_with(flux_core::manifests::GENERATED_NOTICE));
-        assert_ne!(ctx.planned, prior);
     }
 
     #[tokio::test]

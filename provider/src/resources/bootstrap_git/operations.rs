@@ -393,22 +393,19 @@ impl Bootstrap {
         }
     }
 
-    /// Read: the tracked files from git, then the cluster. Returns the refreshed
-    /// `repository_files`, in which a drifted cluster replaces `gotk-sync.yaml` by
-    /// `# drift:` lines.
+    /// Read: the files of the current path from git, then the cluster. Returns the
+    /// refreshed `repository_files` and the cluster's drift, one line per finding.
     #[tracing::instrument(skip_all, fields(namespace = %self.model.namespace))]
     pub async fn observe(
         &mut self,
-        tracked: &BTreeMap<String, String>,
         diags: &mut Diagnostics,
-    ) -> Result<BTreeMap<String, String>, Diagnostic> {
-        let keys: Vec<String> = if tracked.is_empty() {
-            FILES.iter().map(|f| self.model.file_key(f)).collect()
-        } else {
-            tracked.keys().cloned().collect()
-        };
+    ) -> Result<(BTreeMap<String, String>, Vec<String>), Diagnostic> {
+        // The files of the current path: an update that moved them leaves the keys of
+        // the old path in state (see plan_files), which this read replaces.
+        let keys: Vec<String> = FILES.iter().map(|f| self.model.file_key(f)).collect();
         let seen = self.read_git(keys.clone()).await?;
-        let mut files: BTreeMap<String, String> = seen
+        let tip = seen.commit.clone();
+        let files: BTreeMap<String, String> = seen
             .files
             .into_iter()
             .filter_map(|(k, v)| v.map(|b| (k, String::from_utf8_lossy(&b).into_owned())))
@@ -463,14 +460,30 @@ impl Bootstrap {
             );
             lines.extend(live.and_then(|live| drift::describe_ref(&self.model, &live, &wanted)));
         }
+        // Compared only once Flux applied the commit read: until then the cluster is
+        // behind git (an edit pushed a moment ago), not changed by hand.
+        let caught_up = cluster
+            .kustomization
+            .as_ref()
+            .and_then(|k| k.last_applied_revision.as_deref())
+            .zip(tip.as_deref())
+            .is_some_and(|(applied, tip)| applied.ends_with(tip));
+        if let Some(objects) = caught_up
+            .then(|| drift::committed_objects(&self.model, &files))
+            .flatten()
+        {
+            let found = self
+                .cluster
+                .drift_of(&objects)
+                .await
+                .map_err(|e| cluster_error("Failed To Compare Flux In The Cluster", &e))?;
+            let applied = drift::describe_applied(&found, &lines);
+            lines.extend(applied);
+        }
         if !lines.is_empty() {
             tracing::info!(findings = lines.len(), "cluster drift");
-            files.insert(
-                self.model.file_key("gotk-sync.yaml"),
-                drift::as_file(&lines),
-            );
         }
-        Ok(files)
+        Ok((files, lines))
     }
 
     /// Waits until the namespace is gone, so that a bootstrap right after a destroy
@@ -607,11 +620,13 @@ impl Bootstrap {
             self.wait_namespace_gone(deadline).await?;
         }
         if self.model.delete_git_manifests {
-            let deletes: BTreeSet<String> = if tracked.is_empty() {
-                FILES.iter().map(|f| self.model.file_key(f)).collect()
-            } else {
-                tracked.iter().cloned().collect()
-            };
+            // The current path's files and any the state still names (a path moved
+            // by an update that no refresh has seen since).
+            let deletes: BTreeSet<String> = FILES
+                .iter()
+                .map(|f| self.model.file_key(f))
+                .chain(tracked.iter().cloned())
+                .collect();
             let tx = Transaction {
                 deletes,
                 message: "Uninstall Flux".to_string(),

@@ -40,6 +40,9 @@ pub fn schema() -> Schema {
             .computed()
             .modify(PlanModifier::UseStateForUnknown)
             .description("The namespace Flux is installed in."),
+        Attribute::list("cluster_drift", Type::String)
+            .computed()
+            .description("What the last read found changed in the cluster by hand, one line per finding (a missing object, a controller image, the sync ref, the credentials); empty when in sync. A plan shows the lines it repairs, and the next apply repairs them. An extension of the reference schema."),
         Attribute::string("cluster_domain")
             .default(DEFAULT_CLUSTER_DOMAIN)
             .description("The cluster's DNS domain, used in the controllers' event and storage addresses. Defaults to `cluster.local`."),
@@ -102,7 +105,10 @@ pub fn schema() -> Schema {
             .description("`user:password` for the image pull Secret `image_pull_secret` (split at the first `:`, so the password may contain `:`). Requires `image_pull_secret`."),
         Attribute::map("repository_files", Type::String)
             .computed()
-            .description("The files Flux manages in git, by path (`<path>/<namespace>/<file>`)."),
+            .description("The files Flux manages in git, by path (`<path>/<namespace>/<file>`), as the last refresh read them: `(known after apply)` on create, unchanged by an update until the next refresh. `repository_files_summary` shows what a plan commits."),
+        Attribute::map("repository_files_summary", Type::String)
+            .computed()
+            .description("A few lines for each file of `repository_files`: a digest and line count, the Flux version, the object kinds and the container images. Known at plan, so a plan says what a commit will change (the files' content is never planned: Terraform would print it in full), and a file edited in git shows as a changed digest. An extension of the reference schema."),
         Attribute::string("secret_name")
             .default(DEFAULT_SECRET_NAME)
             .modify(PlanModifier::RequiresReplace)
