@@ -22,6 +22,7 @@ mod observe;
 mod patch;
 mod readiness;
 mod secret;
+mod terminating;
 mod uninstall;
 mod wait;
 

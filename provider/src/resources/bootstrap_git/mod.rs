@@ -78,6 +78,11 @@ impl BootstrapGit {
     }
 }
 
+/// How long after its own deadline an apply is cut off. The apply's waits end at the
+/// deadline with an error naming what they waited for; the cut-off only catches a step
+/// that hangs, and must not pre-empt those errors.
+const BACKSTOP_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn with_timeout<T>(
     limit: std::time::Duration,
     what: &str,
@@ -157,7 +162,7 @@ impl Resource<ProviderData> for BootstrapGit {
         let planned_kustomization =
             plan_files::planned_kustomization(&request.planned, &request.prior, &bootstrap.model);
         let result = tokio::time::timeout(
-            limit,
+            limit + BACKSTOP_MARGIN,
             bootstrap.apply(Mode::Create, &[], planned_kustomization, limit, &mut diags),
         )
         .await;
@@ -225,7 +230,7 @@ impl Resource<ProviderData> for BootstrapGit {
                 .collect();
         let mut diags = Diagnostics::new();
         let result = tokio::time::timeout(
-            limit,
+            limit + BACKSTOP_MARGIN,
             bootstrap.apply(
                 Mode::Update,
                 &prior_keys,

@@ -223,6 +223,15 @@ impl Bootstrap {
             Ok::<_, Diagnostic>(tip)
         };
         let in_cluster = async {
+            // Right after an uninstall (ours, the reference's, or by hand) the
+            // namespace and CRDs may still be terminating: install once they are gone.
+            let left = deadline.saturating_duration_since(Instant::now());
+            let install = on_cluster(
+                &this.cluster,
+                "Flux Is Still Being Deleted",
+                move |c| async move { c.wait_terminated(&install, left).await.map(|_| install) },
+            )
+            .await?;
             on_cluster(
                 &this.cluster,
                 "Failed To Install Flux",

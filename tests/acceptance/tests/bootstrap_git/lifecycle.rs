@@ -158,3 +158,73 @@ fn bootstrap_git_destroy_with_drain_workloads_removes_what_flux_deployed() {
         "the drain left the app's ConfigMap"
     );
 }
+
+/// Right after an uninstall that returned while Flux's namespace and a CRD were still
+/// terminating (the reference's destroy does; so does a deletion by hand), an apply
+/// waits until they are gone, names them when its timeout ends first, and installs
+/// once they are gone.
+#[test]
+fn bootstrap_git_apply_waits_for_a_terminating_install_and_names_it() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-terminating", false);
+    let config = |create: &str| {
+        format!(
+            "{}{}",
+            provider_http(&urls.http),
+            resource(
+                &tf,
+                &format!(
+                    "  path       = \"clusters/terminating\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n  timeouts   = {{ create = \"{create}\" }}"
+                )
+            )
+        )
+    };
+    let wd = tf.workdir("bootstrap-terminating", &config("5m"));
+    let _cleanup = DestroyOnPanic(&wd);
+    wd.apply().success();
+    let crd = "buckets.source.toolkit.fluxcd.io";
+    let hold = r#"{"metadata":{"finalizers":["flux.test/hold"]}}"#;
+    let release = r#"{"metadata":{"finalizers":null}}"#;
+    kubectl(&[
+        "patch",
+        "namespace",
+        "flux-system",
+        "--type",
+        "merge",
+        "-p",
+        hold,
+    ]);
+    kubectl(&["patch", "crd", crd, "--type", "merge", "-p", hold]);
+    kubectl(&["delete", "namespace", "flux-system", "--wait=false"]);
+    kubectl(&["delete", "crd", crd, "--wait=false"]);
+    wd.run(&["state", "rm", "flux_bootstrap_git.this"])
+        .success();
+
+    wd.write_main(&config("20s"));
+    let text = wd.apply().failure().flat();
+    for fragment in [
+        "Flux Is Still Being Deleted",
+        "Namespace/flux-system",
+        &format!("CustomResourceDefinition/{crd}"),
+        "still being deleted",
+    ] {
+        assert!(text.contains(fragment), "{fragment:?} missing:\n{text}");
+    }
+
+    kubectl(&[
+        "patch",
+        "namespace",
+        "flux-system",
+        "--type",
+        "merge",
+        "-p",
+        release,
+    ]);
+    kubectl(&["patch", "crd", crd, "--type", "merge", "-p", release]);
+    wd.write_main(&config("5m"));
+    wd.apply().success();
+    assert!(kube_object_exists(&var("KUBECONFIG"), &["crd", crd]));
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+}
