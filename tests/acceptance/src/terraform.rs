@@ -115,14 +115,7 @@ impl Terraform {
             .tempdir()
             .unwrap_or_else(|e| panic!("cannot create a work directory: {e}"));
         let cli_config = dir.path().join("cli.tfrc");
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                provider_dir().display()
-            ),
-        )
-        .unwrap_or_else(|e| panic!("cannot write the CLI configuration: {e}"));
+        write_dev_overrides(&cli_config, &provider_dir());
         std::fs::write(dir.path().join("main.tf"), main_tf)
             .unwrap_or_else(|e| panic!("cannot write main.tf: {e}"));
         Workdir {
@@ -134,6 +127,18 @@ impl Terraform {
             )],
         }
     }
+}
+
+/// A CLI configuration at `path` that runs the provider binary in `provider_dir`.
+fn write_dev_overrides(path: &Path, provider_dir: &Path) {
+    std::fs::write(
+        path,
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("cannot write the CLI configuration: {e}"));
 }
 
 /// Where `terraform.sh` installed the CLIs, if it did.
@@ -280,6 +285,23 @@ impl Workdir {
         )
         .unwrap_or_else(|e| panic!("cannot write the CLI configuration: {e}"));
         self.env("TF_CLI_CONFIG_FILE", &config.display().to_string());
+    }
+
+    /// Runs the provider binary in `dir` from now on instead of the build under test
+    /// (another build of the same provider address: the reference provider, for a
+    /// migration). `main.tf` and the state stay as they are.
+    pub fn use_provider_dir(&self, dir: &Path) {
+        assert!(
+            dir.join("terraform-provider-flux").exists(),
+            "no terraform-provider-flux in {}",
+            dir.display()
+        );
+        write_dev_overrides(&self.path().join("cli.tfrc"), dir);
+    }
+
+    /// Runs the build under test again (see [`Workdir::use_provider_dir`]).
+    pub fn use_provider_under_test(&self) {
+        self.use_provider_dir(&provider_dir());
     }
 
     /// Replaces `main.tf`.

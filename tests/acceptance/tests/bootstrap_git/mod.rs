@@ -23,6 +23,7 @@ mod examples;
 mod kustomization;
 mod lifecycle;
 mod migration;
+mod migration_live;
 mod refs;
 mod signing;
 
