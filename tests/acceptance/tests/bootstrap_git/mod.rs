@@ -267,7 +267,7 @@ fn bootstrap_git_controller_image_changed_by_hand_is_planned_and_repaired() {
         )],
     );
     assert!(
-        text.lines().count() < 80,
+        text.lines().count() < 40,
         "plan too long: {} lines\n{text}",
         text.lines().count()
     );
