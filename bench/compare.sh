@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Side by side: this provider and the reference provider (fluxcd/terraform-provider-flux,
-# when `tests/acceptance/env/setup --parts go-optional` could build it) through the same
-# Terraform CLI, on one test environment, the same configuration and the same steps:
+# Side by side: this provider and the reference provider (fluxcd/terraform-provider-flux
+# v1.8.5 in FLUX_TEST_REFERENCE_PROVIDER_DIR, built by
+# tests/acceptance/env/build/reference-provider-from-source) through the same Terraform
+# CLI, on one test environment, the same configuration and the same steps:
 #
-#   bootstrap        terraform apply of a flux_bootstrap_git into an empty repository
-#                    (wall time: both providers wait for the same real controllers)
+#   bootstrap        terraform apply of a flux_bootstrap_git into a repository with one
+#                    commit (the reference cannot bootstrap an empty one), offline: the
+#                    built-in Flux version from embedded manifests (wall time: both
+#                    providers wait for the same real controllers)
 #   no-change plan   terraform plan right after
 #   plan after drift terraform plan after a file of the bootstrap was edited in git
-#   destroy          terraform destroy
+#   destroy          terraform destroy, until it returns
+#   destroy-until-namespace-gone  from the start of the destroy until the flux-system
+#                    namespace is gone (the reference's destroy returns while it is
+#                    still terminating; the next bootstrap needs it gone)
 #
 # then this provider's engine figures (render and git, from their own benchmarks).
 # Prints a table of medians and the ratio ours/reference, and writes it to
@@ -28,6 +34,7 @@ for arg in "$@"; do
   esac
 done
 cache=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
+flux_version=$(cat core/flux-manifests/VERSION)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/cargo-target}
 unset TF_CLI_CONFIG_FILE TF_LOG
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
@@ -45,7 +52,7 @@ reference_reason=""
 if [ -z "$reference_dir" ] || [ ! -x "$reference_dir/terraform-provider-flux" ]; then
   reference_dir=""
   reference_reason=$(grep -h -m1 -o '403 Forbidden[^\\]*' "$cache/go/build-reference-provider.out" 2>/dev/null || true)
-  reference_reason="not built here${reference_reason:+ (Go module proxy: $reference_reason)}"
+  reference_reason="not built here${reference_reason:+ (Go module proxy: $reference_reason)}; tests/acceptance/env/build/reference-provider-from-source builds it from source snapshots"
 fi
 
 now() { date +%s.%N; }
@@ -57,7 +64,7 @@ run_cycle() {
   wd=$work/$name-$n
   mkdir -p "$wd"
   printf 'provider_installation {\n  dev_overrides { "registry.terraform.io/fluxcd/flux" = "%s" }\n  direct {}\n}\n' "$dir" > "$wd/cli.tfrc"
-  repo=$(tests/acceptance/env/new-repo --state "$work/env" --empty "bench-$name-$n" | sed -n 's/^export FLUX_TEST_GIT_REPO_HTTP_URL=//p' | tr -d "'\"")
+  repo=$(tests/acceptance/env/new-repo --state "$work/env" "bench-$name-$n" | sed -n 's/^export FLUX_TEST_GIT_REPO_HTTP_URL=//p' | tr -d "'\"")
   cat > "$wd/main.tf" <<TF
 terraform {
   required_providers {
@@ -77,6 +84,7 @@ provider "flux" {
 }
 resource "flux_bootstrap_git" "this" {
   path               = "clusters/bench"
+  version            = "$flux_version"
   embedded_manifests = true
 }
 TF
@@ -92,7 +100,11 @@ TF
     set -e
     t1=$(now)
     if [ "$rc" != "$expect" ]; then
-      echo "bench/compare.sh: $name $step exited $rc (expected $expect), log: $wd/log" >&2
+      # Kept for a look after the environment is gone: the Terraform log and the
+      # environment's logs (controllers, apiserver).
+      keep=$(mktemp -d /tmp/flux-bench-compare-failed.XXXXXX)
+      cp -r "$wd" "$keep/" && cp -r "$work/env/logs" "$keep/env-logs" || true
+      echo "bench/compare.sh: $name $step exited $rc (expected $expect); logs kept in $keep" >&2
       tail -30 "$wd/log" >&2
       exit 1
     fi
@@ -111,6 +123,26 @@ TF
   git -C "$clone" push -q origin HEAD
   timed plan-after-drift 2 "${tf[@]}" plan -input=false -no-color -detailed-exitcode
   timed destroy 0 "${tf[@]}" destroy -auto-approve -input=false -no-color
+  # The next bootstrap needs the namespace and Flux's CRDs gone. A CRD can stay
+  # Terminating for minutes after either provider's destroy: the apiserver's CRD
+  # finalizer fails with "could not list instances: storage is (re)initializing" and
+  # retries with backoff (seen with externalartifacts, 3 min 20 s); an install that
+  # meets it times out waiting for it.
+  local waited=0
+  while kubectl --kubeconfig "$KUBECONFIG" get namespace flux-system >/dev/null 2>&1; do
+    [ $waited -lt 300 ] || { echo "bench/compare.sh: $name: flux-system still there 150 s after destroy" >&2; exit 1; }
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  # From the start of the destroy ($t0 of its timed step) until the namespace is gone.
+  echo "destroy-until-namespace-gone $(echo "$(now) - $t0" | bc -l)" >> "$work/$name.times"
+  waited=0
+  while kubectl --kubeconfig "$KUBECONFIG" get crd -o name | grep -q 'toolkit\.fluxcd\.io$'; do
+    [ $waited -lt 1200 ] || { echo "bench/compare.sh: $name: Flux CRDs still there 10 min after destroy: $(kubectl --kubeconfig "$KUBECONFIG" get crd -o name | grep fluxcd)" >&2; exit 1; }
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  [ $waited -eq 0 ] || echo "bench/compare.sh: $name: waited $((waited / 2)) s more (untimed) for Flux CRDs to go" >&2
 }
 
 for n in $(seq 1 "$runs"); do
@@ -133,20 +165,31 @@ out=bench/results/compare.md
   echo "\`bench/compare.sh $runs\` on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, Terraform $("$terraform" version | head -n 1 | sed 's/^Terraform //'),"
   echo "one local environment (real git server, kube-apiserver, Flux controllers; see tests/acceptance/env/README.md)."
   echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Medians of $runs runs, in seconds. Bootstrap and destroy include the wait for the real controllers."
+  echo "Medians of $runs runs, in seconds. Bootstrap and destroy include the wait for the real controllers;"
+  echo "destroy-until-namespace-gone runs from the start of the destroy until the flux-system namespace is gone"
+  echo "(this provider's destroy waits for that; the reference's returns while the namespace is terminating)."
+  echo "Both run with version = \"$flux_version\" and embedded_manifests = true (the reference embeds this project's built-in manifests)."
   echo
   echo "| step | ours | reference | ours / reference |"
   echo "|---|---|---|---|"
-  for step in bootstrap no-change-plan plan-after-drift destroy; do
+  for step in bootstrap no-change-plan plan-after-drift destroy destroy-until-namespace-gone; do
     o=$(median "$step" "$work/ours.times")
     if [ -n "$reference_dir" ]; then
       r=$(median "$step" "$work/reference.times")
-      echo "| $step | $o | $r | $(echo "scale=2; $o / $r" | bc -l) |"
+      echo "| $step | $o | $r | $(printf "%.2f" "$(echo "$o / $r" | bc -l)") |"
     else
       echo "| $step | $o | n/a | n/a |"
     fi
   done
-  [ -n "$reference_dir" ] || { echo; echo "Reference provider: $reference_reason."; }
+  if [ -n "$reference_dir" ]; then
+    embedded=$(cat "$reference_dir/terraform-provider-flux.FLUX_VERSION" 2>/dev/null || echo unknown)
+    echo
+    echo "Reference provider: fluxcd/terraform-provider-flux v1.8.5 built from source snapshots by"
+    echo "tests/acceptance/env/build/reference-provider-from-source, embedding Flux $embedded manifests"
+    echo "($(du -m "$reference_dir/terraform-provider-flux" | cut -f1) MB stripped; ours $(du -m "$ours_dir/terraform-provider-flux" | cut -f1) MB, release build)."
+  else
+    echo; echo "Reference provider: $reference_reason."
+  fi
   if $engine; then
     echo
     echo "## Engine figures (ours)"
