@@ -9,10 +9,11 @@
 //! without the variable the tests print why and pass without running.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use acceptance::bootstrap::{
-    hcl, kube_object_exists, provider_http, read_var_file, repo, required_providers,
-    root_git_repository, var, DestroyOnPanic,
+    hcl, kube_object_exists, kubectl, provider_http, read_var_file, repo, required_providers,
+    root_git_repository, var, wait_until, DestroyOnPanic,
 };
 use acceptance::terraform::{provider_dir, Terraform};
 
@@ -48,6 +49,27 @@ fn resource_block(path: &str) -> String {
     )
 }
 
+/// Waits until no Flux CRD of an earlier uninstall is left terminating: the reference's
+/// install times out on one (`timeout waiting for: [CustomResourceDefinition/… status:
+/// 'Terminating']`), and one can take minutes to go when the apiserver's CRD finalizer
+/// meets "could not list instances: storage is (re)initializing" and backs off.
+fn wait_for_terminating_flux_crds() {
+    wait_until(
+        "Flux CRDs of an earlier uninstall to be gone",
+        Duration::from_secs(600),
+        || {
+            kubectl(&[
+                "get",
+                "crd",
+                "-o",
+                "jsonpath={range .items[?(@.metadata.deletionTimestamp)]}{.metadata.name}{\"\\n\"}{end}",
+            ])
+            .lines()
+            .all(|name| !name.ends_with(".toolkit.fluxcd.io"))
+        },
+    );
+}
+
 /// Bootstraps `main` with the reference provider into the (non-empty) repository it
 /// names, switches the work directory to this provider, and checks that the plan is
 /// empty and that the destroy uninstalls. `check_bootstrap` runs after the
@@ -57,6 +79,7 @@ fn migrate(test: &str, reference: &std::path::Path, main: &str, check_bootstrap:
     let wd = tf.workdir(test, main);
     wd.use_provider_dir(reference);
     let _cleanup = DestroyOnPanic(&wd);
+    wait_for_terminating_flux_crds();
     let applied = wd.apply();
     assert_eq!(
         applied.code,
