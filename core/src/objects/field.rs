@@ -265,9 +265,11 @@ fn check_semver_range(value: &str) -> Result<(), String> {
                     _ => glued.push(token.to_string()),
                 }
             }
-            if glued
-                .iter()
-                .all(|t| matches(&SEMVER_TERM, t) && !t.chars().all(|c| "=!<>~^".contains(c)))
+            // A group of separators only (`,`) has no comparison at all.
+            if !glued.is_empty()
+                && glued
+                    .iter()
+                    .all(|t| matches(&SEMVER_TERM, t) && !t.chars().all(|c| "=!<>~^".contains(c)))
             {
                 continue;
             }
@@ -310,6 +312,15 @@ mod tests {
                 err.contains("longer than a duration can be"),
                 "{bad}: {err}"
             );
+        }
+    }
+
+    // Found by the semver_range fuzz target (which compares this check with
+    // manifests::validate_semver_range): a group of separators only passed.
+    #[test]
+    fn check_semver_range_without_comparisons_is_rejected() {
+        for bad in [",", " , ", ",,", ">=1.0.0 || ,"] {
+            assert!(Check::SemverRange.check(bad).is_err(), "{bad:?}");
         }
     }
 
