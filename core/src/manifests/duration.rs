@@ -81,6 +81,11 @@ impl GoDuration {
             } else {
                 whole.parse().map_err(|_| err("number out of range"))?
             };
+            // Beyond this no unit keeps the total in range, and `whole * unit` below could
+            // overflow even an i128.
+            if whole > i128::from(i64::MAX) {
+                return Err(err("out of range"));
+            }
             let mut value = whole * i128::from(unit);
             let mut scale = i128::from(unit);
             for digit in frac.bytes() {
@@ -177,6 +182,27 @@ mod tests {
             let d = GoDuration::parse(input).unwrap();
             assert_eq!(d.to_string(), canonical, "{input}");
         }
+    }
+
+    // Found by the go_duration fuzz target: a number of more than 30 digits overflowed
+    // the i128 product with its unit (a panic in debug builds, a wrong value in release).
+    #[test]
+    fn go_duration_huge_numbers_are_out_of_range() {
+        for input in [
+            "1339222036892220368547755477587m",
+            "99999999999999999999999999999999999999h",
+            "9223372036854775808ns",
+            "170141183460469231731687303715884105727h",
+        ] {
+            let err = GoDuration::parse(input).unwrap_err();
+            assert!(err.to_string().contains("out of range"), "{input}: {err}");
+        }
+        assert_eq!(
+            GoDuration::parse("9223372036854775807ns")
+                .unwrap()
+                .as_nanos(),
+            i64::MAX
+        );
     }
 
     #[test]
