@@ -51,6 +51,8 @@ impl GoDuration {
         if rest.is_empty() {
             return Err(err("empty"));
         }
+        // Go's bound: the magnitude of i64::MIN is one more than i64::MAX.
+        let limit = i128::from(i64::MAX) + i128::from(negative);
         let mut total: i128 = 0;
         while !rest.is_empty() {
             let number_len = rest
@@ -83,7 +85,7 @@ impl GoDuration {
             };
             // Beyond this no unit keeps the total in range, and `whole * unit` below could
             // overflow even an i128.
-            if whole > i128::from(i64::MAX) {
+            if whole > limit {
                 return Err(err("out of range"));
             }
             let mut value = whole * i128::from(unit);
@@ -93,7 +95,7 @@ impl GoDuration {
                 value += i128::from(digit - b'0') * scale;
             }
             total += value;
-            if total > i128::from(i64::MAX) {
+            if total > limit {
                 return Err(err("out of range"));
             }
         }
@@ -203,6 +205,18 @@ mod tests {
                 .as_nanos(),
             i64::MAX
         );
+    }
+
+    // Found by the go_duration fuzz target: the shortest duration formats as
+    // -2562047h47m16.854775808s, which Go parses and this parser refused.
+    #[test]
+    fn go_duration_minimum_round_trips() {
+        let min = GoDuration::from_nanos(i64::MIN);
+        assert_eq!(min.to_string(), "-2562047h47m16.854775808s");
+        assert_eq!(GoDuration::parse(&min.to_string()).unwrap(), min);
+        assert_eq!(GoDuration::parse("-9223372036854775808ns").unwrap(), min);
+        assert!(GoDuration::parse("2562047h47m16.854775808s").is_err());
+        assert!(GoDuration::parse("-9223372036854775809ns").is_err());
     }
 
     #[test]
