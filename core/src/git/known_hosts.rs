@@ -224,16 +224,39 @@ fn hmac_sha1(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// OpenSSH host pattern matching: `*` any run, `?` one character.
+///
+/// Iterative, retrying only from the last `*` seen: at most pattern × text steps, where
+/// trying every split at every `*` takes exponential time on patterns such as `*.*.*.*x`.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..]))
+    let (mut p, mut t) = (0, 0);
+    // After the last `*`: where the pattern resumes, and the text position it took.
+    let mut retry: Option<(usize, usize)> = None;
+    while let Some(&c) = text.get(t) {
+        match pattern.get(p) {
+            Some(b'*') => {
+                p += 1;
+                retry = Some((p, t));
+            }
+            Some(&q) if q == b'?' || q == c => {
+                p += 1;
+                t += 1;
+            }
+            _ => match retry {
+                // The `*` takes one more character.
+                Some((resume, taken)) => {
+                    p = resume;
+                    t = taken + 1;
+                    retry = Some((resume, t));
+                }
+                None => return false,
+            },
         }
-        (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
-        _ => false,
     }
+    pattern
+        .get(p..)
+        .unwrap_or_default()
+        .iter()
+        .all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -302,6 +325,44 @@ mod tests {
         .unwrap();
         assert_eq!(kh.check("git.example.com", &key), HostKeyMatch::Trusted);
         assert_eq!(kh.check("bad.example.com", &key), HostKeyMatch::UnknownHost);
+    }
+
+    #[test]
+    fn glob_matches_as_openssh_does() {
+        for (pattern, text, expected) in [
+            ("*.example.com", "git.example.com", true),
+            ("*.example.com", "example.com", false),
+            ("git?.example.org", "git1.example.org", true),
+            ("git?.example.org", "git.example.org", false),
+            ("a*b*c", "axxbyyc", true),
+            ("a*b*c", "axxbyy", false),
+            ("a*b", "ab", true),
+            ("*", "", true),
+            ("**", "x", true),
+            ("?", "", false),
+            ("", "", true),
+            ("a*", "b", false),
+            ("*a", "baa", true),
+            ("[127.0.0.1]:*", "[127.0.0.1]:2222", true),
+        ] {
+            assert_eq!(
+                glob(pattern.as_bytes(), text.as_bytes()),
+                expected,
+                "{pattern} {text}"
+            );
+        }
+    }
+
+    // Found by the known_hosts fuzz target: many `*` against a long host name took
+    // exponential time (a plan that never ends).
+    #[test]
+    fn check_many_wildcards_is_fast() {
+        let key = blob("ssh-ed25519", b"k");
+        let pattern = format!("{}x", "*.".repeat(40));
+        let kh = KnownHosts::parse(&format!("{pattern} ssh-ed25519 {}", b64(&key))).unwrap();
+        let host = "a.".repeat(200);
+        assert_eq!(kh.check(&host, &key), HostKeyMatch::UnknownHost);
+        assert_eq!(kh.check(&format!("{host}x"), &key), HostKeyMatch::Trusted);
     }
 
     #[test]

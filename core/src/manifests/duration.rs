@@ -51,6 +51,8 @@ impl GoDuration {
         if rest.is_empty() {
             return Err(err("empty"));
         }
+        // Go's bound: the magnitude of i64::MIN is one more than i64::MAX.
+        let limit = i128::from(i64::MAX) + i128::from(negative);
         let mut total: i128 = 0;
         while !rest.is_empty() {
             let number_len = rest
@@ -81,6 +83,11 @@ impl GoDuration {
             } else {
                 whole.parse().map_err(|_| err("number out of range"))?
             };
+            // Beyond this no unit keeps the total in range, and `whole * unit` below could
+            // overflow even an i128.
+            if whole > limit {
+                return Err(err("out of range"));
+            }
             let mut value = whole * i128::from(unit);
             let mut scale = i128::from(unit);
             for digit in frac.bytes() {
@@ -88,7 +95,7 @@ impl GoDuration {
                 value += i128::from(digit - b'0') * scale;
             }
             total += value;
-            if total > i128::from(i64::MAX) {
+            if total > limit {
                 return Err(err("out of range"));
             }
         }
@@ -177,6 +184,39 @@ mod tests {
             let d = GoDuration::parse(input).unwrap();
             assert_eq!(d.to_string(), canonical, "{input}");
         }
+    }
+
+    // Found by the go_duration fuzz target: a number of more than 30 digits overflowed
+    // the i128 product with its unit (a panic in debug builds, a wrong value in release).
+    #[test]
+    fn go_duration_huge_numbers_are_out_of_range() {
+        for input in [
+            "1339222036892220368547755477587m",
+            "99999999999999999999999999999999999999h",
+            "9223372036854775808ns",
+            "170141183460469231731687303715884105727h",
+        ] {
+            let err = GoDuration::parse(input).unwrap_err();
+            assert!(err.to_string().contains("out of range"), "{input}: {err}");
+        }
+        assert_eq!(
+            GoDuration::parse("9223372036854775807ns")
+                .unwrap()
+                .as_nanos(),
+            i64::MAX
+        );
+    }
+
+    // Found by the go_duration fuzz target: the shortest duration formats as
+    // -2562047h47m16.854775808s, which Go parses and this parser refused.
+    #[test]
+    fn go_duration_minimum_round_trips() {
+        let min = GoDuration::from_nanos(i64::MIN);
+        assert_eq!(min.to_string(), "-2562047h47m16.854775808s");
+        assert_eq!(GoDuration::parse(&min.to_string()).unwrap(), min);
+        assert_eq!(GoDuration::parse("-9223372036854775808ns").unwrap(), min);
+        assert!(GoDuration::parse("2562047h47m16.854775808s").is_err());
+        assert!(GoDuration::parse("-9223372036854775809ns").is_err());
     }
 
     #[test]

@@ -167,7 +167,7 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
     } else if s.is_empty() || resolves_to_non_string(s) {
         write_double_quoted(out, s);
     } else if !plain_ok(s) {
-        if s.chars().all(|c| !c.is_control()) {
+        if s.chars().all(|c| !needs_escape(c)) {
             write_breakable(out, s, level, !is_key, true);
         } else {
             write_double_quoted(out, s);
@@ -243,7 +243,7 @@ fn literal_block_ok(s: &str) -> bool {
     !s.starts_with(' ')
         && !s.starts_with('\n')
         && s.lines().all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
-        && s.chars().all(|c| c == '\n' || !c.is_control())
+        && s.chars().all(|c| c == '\n' || !needs_escape(c))
 }
 
 fn write_literal(out: &mut String, s: &str, level: usize) {
@@ -281,11 +281,18 @@ fn write_double_quoted(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// Characters only a double-quoted escape carries: control characters, and the line and
+/// paragraph separators, which YAML 1.1 readers (libyaml, so serde_norway) take for line
+/// breaks in any other style.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Strings that a YAML 1.1 or 1.2 reader would take for a bool, null or number.
@@ -364,7 +371,7 @@ fn plain_ok(s: &str) -> bool {
         }
         prev = b;
     }
-    s.is_ascii() || !s.chars().any(char::is_control)
+    s.is_ascii() || !s.chars().any(needs_escape)
 }
 
 #[cfg(test)]
@@ -388,6 +395,24 @@ mod tests {
             "nested": {"list": [{"k": 1, "l": [1, [2, 3]]}, []], "empty": {}},
             "n": null, "f": 1.25, "b": false
         });
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    // Found by the yaml_roundtrip fuzz target: a line separator (U+2028) inside a
+    // literal block was read back as a line break, with the next line's indentation cut.
+    #[test]
+    fn write_documents_line_separators_read_back_equal() {
+        let v = json!({
+            "a": "spec:\n\u{2028}      nodeSelector:\n  x",
+            "b": "one\u{2028}two",
+            "c": "para\u{2029} graph",
+            "d": "x y\u{2028}",
+        });
+        let text = write_documents(std::slice::from_ref(&v));
+        assert!(
+            text.contains("\\u2028") && text.contains("\\u2029"),
+            "{text}"
+        );
         assert_eq!(roundtrip(&v), v);
     }
 

@@ -175,12 +175,18 @@ impl Check {
         match self {
             Check::None => Ok(()),
             Check::Duration => {
-                if matches(&DURATION, value) {
-                    Ok(())
-                } else {
+                if !matches(&DURATION, value) {
                     Err(format!(
                         "{value:?} is not a duration: use a number with a unit ms, s, m or h, such as 30s or 1m30s"
                     ))
+                } else if crate::manifests::GoDuration::parse(value).is_err() {
+                    // The pattern has no bound; Flux's controllers read the value as a Go
+                    // duration (at most 2562047h47m16.854775807s).
+                    Err(format!(
+                        "{value:?} is longer than a duration can be (2562047h47m16.854775807s)"
+                    ))
+                } else {
+                    Ok(())
                 }
             }
             Check::OneOf(allowed) => {
@@ -259,9 +265,11 @@ fn check_semver_range(value: &str) -> Result<(), String> {
                     _ => glued.push(token.to_string()),
                 }
             }
-            if glued
-                .iter()
-                .all(|t| matches(&SEMVER_TERM, t) && !t.chars().all(|c| "=!<>~^".contains(c)))
+            // A group of separators only (`,`) has no comparison at all.
+            if !glued.is_empty()
+                && glued
+                    .iter()
+                    .all(|t| matches(&SEMVER_TERM, t) && !t.chars().all(|c| "=!<>~^".contains(c)))
             {
                 continue;
             }
@@ -285,6 +293,34 @@ mod tests {
         }
         for bad in ["", "1", "1d", "m", "-1m", "1 m"] {
             assert!(Check::Duration.check(bad).is_err(), "{bad}");
+        }
+    }
+
+    // Found by the go_duration fuzz target: the pattern has no bound, so a value Flux
+    // cannot read as a Go duration passed, and the retry_interval rule compared it as 0.
+    #[test]
+    fn check_duration_beyond_go_range_is_rejected() {
+        let longest = "2562047h47m16.854775807s";
+        assert!(Check::Duration.check(longest).is_ok());
+        for bad in [
+            "2562047h47m37.854775807s",
+            "2562048h",
+            "99999999999999999999h",
+        ] {
+            let err = Check::Duration.check(bad).unwrap_err();
+            assert!(
+                err.contains("longer than a duration can be"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    // Found by the semver_range fuzz target (which compares this check with
+    // manifests::validate_semver_range): a group of separators only passed.
+    #[test]
+    fn check_semver_range_without_comparisons_is_rejected() {
+        for bad in [",", " , ", ",,", ">=1.0.0 || ,"] {
+            assert!(Check::SemverRange.check(bad).is_err(), "{bad:?}");
         }
     }
 

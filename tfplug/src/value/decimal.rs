@@ -9,8 +9,9 @@
 /// the plain form.
 const PLAIN_LIMIT: i64 = 400;
 
-/// The largest exponent accepted; Terraform's numbers (Go's `big.Float`) cannot go
-/// past a 32-bit binary exponent either.
+/// The largest exponent accepted, of the literal and of the value in scientific
+/// notation (so that every canonical text reads back); Terraform's numbers (Go's
+/// `big.Float`) cannot go past a 32-bit binary exponent either.
 const MAX_EXPONENT: i64 = 1_000_000_000;
 
 /// The canonical text of a decimal literal (`-`? digits (`.` digits)? (`e` (`+`|`-`)?
@@ -43,6 +44,11 @@ pub(crate) fn canonical(text: &str) -> Option<String> {
     let scale = exponent
         .checked_sub(i64::try_from(frac.len()).ok()?)?
         .checked_add(trailing_zeros)?;
+    // `0.001e-1000000000` is 1e-1000000003: its canonical text would be refused.
+    let point = i64::try_from(digits.len()).ok()?.checked_add(scale)?;
+    if (point - 1).abs() > MAX_EXPONENT {
+        return None;
+    }
     Some(render(negative, digits, scale))
 }
 
@@ -116,6 +122,31 @@ mod tests {
         assert_eq!(canonical("12.5e1000").as_deref(), Some("1.25e1001"));
         assert_eq!(canonical("-3e-500").as_deref(), Some("-3e-500"));
         assert_eq!(canonical("1e399").as_deref().map(str::len), Some(400));
+    }
+
+    // Found by the value_json and value_msgpack fuzz targets' round trips (reproduced
+    // with `0.00001e-1000000000`): a literal within the exponent bound whose value is
+    // not was written back as `1e-1000000005`, which no decoder here reads.
+    #[test]
+    fn canonical_text_always_reads_back() {
+        for text in [
+            "0.00001e-1000000000",
+            "100e999999999",
+            "1000000000000000000000e999999990",
+        ] {
+            assert_eq!(canonical(text), None, "{text}");
+        }
+        for text in [
+            "1e-1000000000",
+            "1e1000000000",
+            "-0.1e-999999999",
+            "12.5e1000",
+            "0.000",
+            "123456789012345678901234567890.5",
+        ] {
+            let c = canonical(text).unwrap();
+            assert_eq!(canonical(&c).as_deref(), Some(c.as_str()), "{text}");
+        }
     }
 
     #[test]

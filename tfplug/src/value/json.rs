@@ -342,7 +342,12 @@ fn write_number(
     match n {
         Number::Int(i) => write!(out, "{i}").map_err(CodecError::Write),
         Number::UInt(u) => write!(out, "{u}").map_err(CodecError::Write),
-        Number::Float(f) if f.is_finite() => write_json(out, f),
+        // The float's own canonical text (what equality compares), not serde_json's:
+        // the two pick different digits when the shortest forms tie.
+        Number::Float(f) if f.is_finite() => {
+            out.extend_from_slice(n.to_string().as_bytes());
+            Ok(())
+        }
         // JSON has no NaN or infinity, and neither has Terraform's number type.
         Number::Float(_) => Err(mismatch(trail, ty, "a non-finite float")),
         Number::Decimal(s) => match decimal::canonical(s) {
@@ -488,6 +493,24 @@ mod tests {
         }
         let err = decode(br#"{"d":{"value":1}}"#, &ty).unwrap_err();
         assert!(matches!(err, CodecError::DynamicType { .. }), "{err}");
+    }
+
+    // Found by the value_msgpack fuzz target: this float lies exactly between two
+    // 17-digit decimals; serde_json wrote one and equality read the other, so the state
+    // JSON of a value no longer equalled the value.
+    #[test]
+    fn state_json_float_on_a_tie_round_trips() {
+        let ty = Type::Number;
+        let v = Value::Number(Number::Float(f64::from(1.556_861_9_f32)));
+        let text = encode(&v, &ty).unwrap();
+        assert_eq!(
+            decode(&text, &ty).unwrap(),
+            v,
+            "{}",
+            String::from_utf8_lossy(&text)
+        );
+        let big = Value::Number(Number::Float(1e300));
+        assert_eq!(decode(&encode(&big, &ty).unwrap(), &ty).unwrap(), big);
     }
 
     #[test]

@@ -214,3 +214,43 @@ fn find_patch_target(resources: &[Resource], patch: &Value) -> Result<usize, Str
         _ => Err(format!("matches several objects ({kind} {name})")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::apply_override;
+    use crate::manifests::Override;
+
+    fn deployment() -> serde_json::Value {
+        json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "source-controller", "namespace": "flux-system", "labels": {"a": "b"}},
+            "spec": {"replicas": 1}
+        })
+    }
+
+    // Found by the kustomization_override fuzz target: a patch that replaced `metadata`
+    // with a scalar panicked when the object's name was put back.
+    #[test]
+    fn strategic_patch_replacing_metadata_with_a_scalar_keeps_the_identity() {
+        let over = Override::parse(
+            "resources: [gotk-components.yaml, gotk-sync.yaml]\n\
+             patches:\n\
+             - patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      nae\n\
+             \x20 target:\n    kind: Deployment\n    name: source-controller\n",
+        )
+        .unwrap();
+        let objects = apply_override(vec![deployment()], &over).unwrap();
+        assert_eq!(
+            objects,
+            vec![json!({
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "source-controller", "namespace": "flux-system"},
+                "spec": {"replicas": 1}
+            })]
+        );
+    }
+}

@@ -10,6 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::Resource;
+use crate::manifests::install::set_path;
 
 /// Merges `patch` into the resource, keeping its kind, name and namespace.
 pub(crate) fn patch_resource(resource: &mut Resource, patch: &Value) {
@@ -22,23 +23,28 @@ pub(crate) fn patch_resource(resource: &mut Resource, patch: &Value) {
     // A targeted patch takes the target's type; a named one already has it.
     patch.remove("apiVersion");
     let mut path = Vec::new();
-    let deleted = match &mut resource.value {
-        Value::Object(dest) => merge_map(dest, &patch, &schema, &mut path),
-        _ => false,
+    let Value::Object(dest) = &mut resource.value else {
+        return;
     };
-    if deleted {
+    if merge_map(dest, &patch, &schema, &mut path) {
         resource.value = Value::Null;
         return;
     }
+    // The patch may have replaced `metadata` with a scalar: the identity goes back into
+    // a mapping (no indexing, which panics on a scalar).
     let value = &mut resource.value;
-    value["kind"] = Value::from(id.kind.as_str());
-    value["metadata"]["name"] = Value::from(id.name.as_str());
+    set_path(value, &["kind"], Value::from(id.kind.as_str()));
+    set_path(value, &["metadata", "name"], Value::from(id.name.as_str()));
     if id.namespace.is_empty() {
         if let Some(Value::Object(meta)) = value.get_mut("metadata") {
             meta.remove("namespace");
         }
     } else {
-        value["metadata"]["namespace"] = Value::from(id.namespace.as_str());
+        set_path(
+            value,
+            &["metadata", "namespace"],
+            Value::from(id.namespace.as_str()),
+        );
     }
 }
 
