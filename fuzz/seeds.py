@@ -214,6 +214,7 @@ def override_seeds():
         "a:\n- '*'\n- \"\"\n- 'true'\n- '1000'\n- '0x1F'\n- 'yes'\n- '~'\n- |-\n  line1\n  line2\n- |+\n  many\n\n- \"c\\u0001d\"\n- ' lead'\n"
         "b: 1.25\nc: null\nd: {}\ne: []\n'1': one\n",
     )
+    write("yaml_roundtrip", "noncharacters", 'a: "x\\uFFFEy"\nb: ["\\uFFFF", "\\uFEFFz"]\n"\\uFEFFk": v\n')
 
 
 # --- known_hosts and SSH keys ----------------------------------------------------------

@@ -288,11 +288,16 @@ fn write_double_quoted(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Characters only a double-quoted escape carries: control characters, and the line and
+/// Characters only a double-quoted escape carries: control characters; the line and
 /// paragraph separators, which YAML 1.1 readers (libyaml, so serde_norway) take for line
-/// breaks in any other style.
+/// breaks in any other style; the byte order mark, which libyaml skips at the start of a
+/// line; and U+FFFE and U+FFFF, which it refuses unescaped.
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
 }
 
 /// Strings that a YAML 1.1 or 1.2 reader would take for a bool, null or number.
@@ -413,6 +418,19 @@ mod tests {
             text.contains("\\u2028") && text.contains("\\u2029"),
             "{text}"
         );
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    // Found by the yaml_roundtrip fuzz target: a key starting with a byte order mark
+    // was written plain at the start of a line, where libyaml skips the mark (here the
+    // rest then opened a quoted scalar that never closed).
+    #[test]
+    fn write_documents_byte_order_marks_read_back_equal() {
+        let v = json!({
+            "\u{feff}'a": ["*", "\u{feff}'"],
+            "b": "x\u{feff}y",
+            "c": ["\u{fffe}", "\u{ffff} z"],
+        });
         assert_eq!(roundtrip(&v), v);
     }
 
