@@ -13,10 +13,10 @@
 # one. The targets are built without a sanitizer (`-s none`): the workspace forbids
 # unsafe code, so AddressSanitizer would mostly slow the runs down; overflow checks and
 # debug assertions stay on (cargo-fuzz's default). New inputs stay in
-# fuzz/corpus/<target>/ (minimize with `cargo +nightly fuzz cmin -s none <target>`
-# before committing them); a crash stops that target's run and is saved in
-# fuzz/artifacts/<target>/ (reproduce with `cargo +nightly fuzz run -s none <target>
-# <file>`). A run that exceeds 10 s on one input counts as a crash (a timeout).
+# fuzz/corpus/<target>/ (shrink it before committing: fuzz/README.md, "Corpus"); a
+# crash stops that target's run and is saved in fuzz/artifacts/<target>/ (reproduce
+# with `cargo +nightly fuzz run -s none <target> <file>`). A run that exceeds 10 s on
+# one input counts as a crash (a timeout).
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
