@@ -5,6 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::download::hex;
 use super::yaml::parse_yaml_stream;
 
 /// How many hex digits of the SHA-256 a summary shows: enough to tell two versions of
@@ -85,10 +86,6 @@ fn push_new(list: &mut Vec<String>, value: &str) {
     if !list.iter().any(|v| v == value) {
         list.push(value.to_string());
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -65,15 +65,7 @@ fn settle(fleet_url: &str) {
     let checkout = clone(fleet_url);
     let tip = acceptance::objects::git(checkout.path(), &["rev-parse", "HEAD"]);
     let tip = tip.trim().to_string();
-    kubectl(&[
-        "-n",
-        "flux-system",
-        "annotate",
-        "--overwrite",
-        "gitrepository",
-        "flux-system",
-        &format!("reconcile.fluxcd.io/requestedAt={}", unique("fetch")),
-    ]);
+    acceptance::bootstrap::request_root_fetch();
     let field = |kind: &str, name: &str, path: &str| {
         jsonpath(kind, "flux-system", name, path).unwrap_or_default()
     };
