@@ -224,37 +224,83 @@ fn override_invalid_yaml_is_a_yaml_error() {
 }
 
 #[test]
-fn override_unsupported_fields_are_named() {
+fn override_fields_only_kustomize_builds_are_deferred_not_refused() {
     for (text, field) in [
-        ("configMapGenerator: []\n", "configMapGenerator"),
+        (
+            "configMapGenerator:\n- name: a\n  literals: [a=b]\n",
+            "configMapGenerator",
+        ),
         ("namePrefix: x-\n", "namePrefix"),
-        ("replicas: []\n", "replicas"),
+        ("components: [../extra]\n", "components"),
         (
             "patches:\n- path: patch.yaml\n  target: {kind: Deployment}\n",
             "patches[0].path",
         ),
         (
-            "patches:\n- patch: 'metadata: {name: a}'\n  target: {kind: A, foo: b}\n",
-            "patches[0].target.foo",
-        ),
-        (
-            "labels:\n- pairs: {a: b}\n  fields: []\n",
+            "labels:\n- pairs: {a: b}\n  fields: [{path: spec/x}]\n",
             "labels[0].fields",
         ),
         (
             "patchesStrategicMerge:\n- patch.yaml\n",
             "patchesStrategicMerge[0]",
         ),
+        (
+            "patchesJson6902:\n- path: ops.yaml\n  target: {kind: Deployment}\n",
+            "patchesJson6902[0].path",
+        ),
+    ] {
+        let over = Override::parse(&format!("{RESOURCES}{text}"))
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(over.deferred(), [field.to_string()], "{text}");
+        let err = apply_override(inputs().objects, &over).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("kustomization_override: {field} can only be built by kustomize")
+        );
+    }
+    let over = Override::parse(&format!("{RESOURCES}- ./other.yaml\n- ../apps\n")).unwrap();
+    assert_eq!(over.deferred(), ["resources[2]", "resources[3]"]);
+    // Empty fields are what kustomize ignores.
+    let over = Override::parse(&format!("{RESOURCES}namePrefix: ''\ncomponents: []\n")).unwrap();
+    assert!(over.deferred().is_empty(), "{:?}", over.deferred());
+}
+
+#[test]
+fn override_fields_kustomize_does_not_know_are_named() {
+    for (text, field) in [
+        ("patchesJson: []\n", "patchesJson"),
+        (
+            "patches:\n- patch: 'metadata: {name: a}'\n  target: {kind: A, foo: b}\n",
+            "patches[0].target.foo",
+        ),
+        (
+            "replicas:\n- name: a\n  replicas: 2\n",
+            "replicas[0].replicas",
+        ),
     ] {
         let err = parse_err(&format!("{RESOURCES}{text}"));
-        assert!(
-            matches!(&err, ManifestError::UnsupportedOverrideField { field: f } if f.starts_with(field)),
-            "{text}: {err}"
+        assert_eq!(
+            err.to_string(),
+            format!("kustomization_override: {field} is not a field of a kustomize Kustomization"),
+            "{text}"
         );
-        assert!(err.to_string().contains("is not supported"), "{err}");
+        assert_eq!(err.option(), Some("kustomization_override"));
     }
-    let err = parse_err(&format!("{RESOURCES}- other.yaml\n"));
-    assert!(err.to_string().contains("resources[2]"), "{err}");
+}
+
+#[test]
+fn replicas_naming_no_workload_is_an_error_at_apply() {
+    let over = Override::parse(&format!(
+        "{RESOURCES}replicas:\n- name: flux-system\n  count: 2\n"
+    ))
+    .unwrap();
+    let err = apply_override(inputs().objects, &over).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "kustomization_override: replicas[0] names flux-system, which is no Deployment"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -284,6 +330,9 @@ fn override_bad_values_name_the_field() {
         ("namespace: Not_A_Label\n", "namespace"),
         ("images:\n- newTag: v1\n", "images[0].name"),
         ("kind: Component\n", "kind"),
+        ("replicas:\n- count: 1\n", "replicas[0].name"),
+        ("replicas:\n- name: a\n  count: -1\n", "replicas[0].count"),
+        ("replicas:\n- name: a\n  count: '2'\n", "replicas[0].count"),
     ] {
         let err = parse_err(&format!("{RESOURCES}{text}"));
         assert!(

@@ -123,11 +123,25 @@ pub enum ManifestError {
         #[source]
         source: std::io::Error,
     },
-    /// A `kustomization_override` field that this engine does not apply.
-    #[error("kustomization_override: field {field} is not supported")]
-    UnsupportedOverrideField {
-        /// The field path, e.g. `configMapGenerator` or `patches[0].path`.
+    /// A `kustomization_override` field that kustomize does not know either.
+    #[error("kustomization_override: {field} is not a field of a kustomize Kustomization")]
+    UnknownOverrideField {
+        /// The field path, e.g. `patchesJson` or `patches[0].target.foo`.
         field: String,
+    },
+    /// An override with fields only kustomize builds, given to this engine to apply.
+    #[error("kustomization_override: {} can only be built by kustomize", fields.join(", "))]
+    OverrideNeedsKustomize {
+        /// The [deferred](super::Override::deferred) fields.
+        fields: Vec<String>,
+    },
+    /// A `replicas` entry whose name matches no workload.
+    #[error("kustomization_override: {field} names {name}, which is no Deployment, StatefulSet, ReplicaSet or ReplicationController")]
+    ReplicasNoMatch {
+        /// The field path, e.g. `replicas[0]`.
+        field: String,
+        /// The name it looked for.
+        name: String,
     },
     /// A `kustomization_override` field with a wrong value.
     #[error("kustomization_override: {field} {reason}")]
@@ -179,7 +193,9 @@ impl ManifestError {
             {
                 Some("kustomization_override")
             }
-            Self::UnsupportedOverrideField { .. }
+            Self::UnknownOverrideField { .. }
+            | Self::OverrideNeedsKustomize { .. }
+            | Self::ReplicasNoMatch { .. }
             | Self::InvalidOverrideField { .. }
             | Self::TargetRegex { .. }
             | Self::JsonPatch { .. }

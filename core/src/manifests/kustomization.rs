@@ -17,15 +17,19 @@ pub fn default_kustomization() -> String {
     )
 }
 
-/// A parsed `kustomization_override`: a kustomize Kustomization whose `resources` are the
-/// two gotk files, with the transformations this engine applies.
+/// A parsed `kustomization_override`: a kustomize Kustomization that lists the two gotk
+/// files among its `resources`.
 ///
-/// Supported fields: `apiVersion`, `kind`, `metadata`, `resources`, `namespace`, `patches`,
-/// `patchesStrategicMerge` and `patchesJson6902` (inline only), `images`, `labels`,
-/// `commonLabels`, `commonAnnotations`. Any other field is an error.
+/// This engine applies `namespace`, `patches`, `patchesStrategicMerge` and
+/// `patchesJson6902` written inline, `images`, `replicas`, `labels`, `commonLabels` and
+/// `commonAnnotations`. Every other field of a kustomize Kustomization (generators,
+/// components, name prefixes, more resources, patches read from files, ...) is valid but
+/// [deferred](Override::deferred): kustomize-controller builds it from git. A field that
+/// kustomize does not know is an error, as it is for kustomize.
 #[derive(Debug, Clone)]
 pub struct Override {
     text: String,
+    deferred: Vec<String>,
     pub(crate) namespace: Option<String>,
     pub(crate) strategic_patches: Vec<Patch>,
     pub(crate) patches: Vec<Patch>,
@@ -34,6 +38,7 @@ pub struct Override {
     pub(crate) common_annotations: Vec<(String, String)>,
     pub(crate) json_patches: Vec<Patch>,
     pub(crate) images: Vec<ImageRule>,
+    pub(crate) replicas: Vec<ReplicaRule>,
 }
 
 /// One patch of the override, with the field it came from (`patches[1]`).
@@ -71,7 +76,15 @@ pub(crate) struct ImageRule {
     pub(crate) tag_suffix: Option<String>,
 }
 
-const TOP_LEVEL: [&str; 12] = [
+/// An entry of `replicas`.
+#[derive(Debug, Clone)]
+pub(crate) struct ReplicaRule {
+    pub(crate) name: String,
+    pub(crate) count: i64,
+}
+
+/// The Kustomization fields this engine applies.
+const APPLIED: [&str; 13] = [
     "apiVersion",
     "kind",
     "metadata",
@@ -84,6 +97,31 @@ const TOP_LEVEL: [&str; 12] = [
     "labels",
     "commonLabels",
     "commonAnnotations",
+    "replicas",
+];
+
+/// The other fields of kustomize's Kustomization (v5): valid, built by kustomize-controller.
+const DEFERRED: [&str; 20] = [
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "replacements",
+    "vars",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+    "sortOptions",
 ];
 
 impl Override {
@@ -100,13 +138,18 @@ impl Override {
                 ))
             }
         };
+        let mut deferred = Vec::new();
         for key in root.keys() {
-            if !TOP_LEVEL.contains(&key.as_str()) {
-                return Err(ManifestError::UnsupportedOverrideField { field: key.clone() });
+            if DEFERRED.contains(&key.as_str()) {
+                if !is_empty(root.get(key)) {
+                    deferred.push(key.clone());
+                }
+            } else if !APPLIED.contains(&key.as_str()) {
+                return Err(ManifestError::UnknownOverrideField { field: key.clone() });
             }
         }
         check_type_meta(root)?;
-        check_resources(root.get("resources"))?;
+        check_resources(root.get("resources"), &mut deferred)?;
         let namespace = match root.get("namespace") {
             None | Some(Value::Null) => None,
             Some(Value::String(ns)) if ns.is_empty() => None,
@@ -123,17 +166,31 @@ impl Override {
                 ))
             }
         };
+        let strategic_patches =
+            parse_strategic_list(root.get("patchesStrategicMerge"), &mut deferred)?;
+        let patches = parse_patches(root.get("patches"), &mut deferred)?;
+        let labels = parse_labels(root.get("labels"), &mut deferred)?;
+        let json_patches = parse_json6902_list(root.get("patchesJson6902"), &mut deferred)?;
         Ok(Self {
             text: text.to_string(),
             namespace,
-            strategic_patches: parse_strategic_list(root.get("patchesStrategicMerge"))?,
-            patches: parse_patches(root.get("patches"))?,
-            labels: parse_labels(root.get("labels"))?,
+            strategic_patches,
+            patches,
+            labels,
             common_labels: string_map(root.get("commonLabels"), "commonLabels")?,
             common_annotations: string_map(root.get("commonAnnotations"), "commonAnnotations")?,
-            json_patches: parse_json6902_list(root.get("patchesJson6902"))?,
+            json_patches,
             images: parse_images(root.get("images"))?,
+            replicas: parse_replicas(root.get("replicas"))?,
+            deferred,
         })
+    }
+
+    /// The fields (`configMapGenerator`, `resources[2]`, `patches[0].path`) that are valid
+    /// kustomize but not applied by this engine: with any of them, only kustomize (in the
+    /// cluster, kustomize-controller) builds the same objects.
+    pub fn deferred(&self) -> &[String] {
+        &self.deferred
     }
 
     /// The override as given, which is written verbatim as `kustomization.yaml`.
@@ -163,7 +220,21 @@ fn check_type_meta(root: &Map<String, Value>) -> Result<(), ManifestError> {
     }
 }
 
-fn check_resources(resources: Option<&Value>) -> Result<(), ManifestError> {
+/// An absent, null or empty field is one kustomize ignores.
+fn is_empty(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(Value::String(s)) => s.is_empty(),
+        Some(_) => false,
+    }
+}
+
+fn check_resources(
+    resources: Option<&Value>,
+    deferred: &mut Vec<String>,
+) -> Result<(), ManifestError> {
     let list = match resources {
         Some(Value::Array(list)) => list,
         _ => {
@@ -179,12 +250,11 @@ fn check_resources(resources: Option<&Value>) -> Result<(), ManifestError> {
             ManifestError::override_field(format!("resources[{i}]"), "must be a string")
         })?;
         let name = name.trim_start_matches("./");
-        if !KUSTOMIZATION_FILES.contains(&name) {
-            return Err(ManifestError::UnsupportedOverrideField {
-                field: format!("resources[{i}] ({name}: only the gotk files can be listed)"),
-            });
+        if KUSTOMIZATION_FILES.contains(&name) {
+            names.push(name);
+        } else {
+            deferred.push(format!("resources[{i}]"));
         }
-        names.push(name);
     }
     for file in KUSTOMIZATION_FILES {
         if !names.contains(&file) {
@@ -215,7 +285,7 @@ fn as_entry<'a>(
         .ok_or_else(|| ManifestError::override_field(field, "must be a mapping"))?;
     for key in map.keys() {
         if !allowed.contains(&key.as_str()) {
-            return Err(ManifestError::UnsupportedOverrideField {
+            return Err(ManifestError::UnknownOverrideField {
                 field: format!("{field}.{key}"),
             });
         }
@@ -266,16 +336,14 @@ fn string_map(value: Option<&Value>, field: &str) -> Result<Vec<(String, String)
         .collect()
 }
 
-fn parse_patches(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
+fn parse_patches(
+    value: Option<&Value>,
+    deferred: &mut Vec<String>,
+) -> Result<Vec<Patch>, ManifestError> {
     let mut out = Vec::new();
     for (i, entry) in as_list(value, "patches")?.iter().enumerate() {
         let field = format!("patches[{i}]");
         let map = as_entry(entry, &field, &["patch", "path", "target", "options"])?;
-        if map.contains_key("path") {
-            return Err(ManifestError::UnsupportedOverrideField {
-                field: format!("{field}.path (write the patch inline with `patch`)"),
-            });
-        }
         if let Some(options) = map.get("options") {
             let options = as_entry(
                 options,
@@ -284,11 +352,13 @@ fn parse_patches(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
             )?;
             for key in ["allowNameChange", "allowKindChange"] {
                 if bool_field(options, key, &format!("{field}.options"))? {
-                    return Err(ManifestError::UnsupportedOverrideField {
-                        field: format!("{field}.options.{key}"),
-                    });
+                    deferred.push(format!("{field}.options.{key}"));
                 }
             }
+        }
+        if !is_empty(map.get("path")) {
+            deferred.push(format!("{field}.path"));
+            continue;
         }
         // kustomize trims the patch text, which also drops the final newline of a block
         // scalar that ends it.
@@ -349,18 +419,20 @@ fn parse_patch_body(text: &str, field: &str) -> Result<PatchBody, ManifestError>
     Ok(PatchBody::Strategic(documents))
 }
 
-fn parse_strategic_list(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
+fn parse_strategic_list(
+    value: Option<&Value>,
+    deferred: &mut Vec<String>,
+) -> Result<Vec<Patch>, ManifestError> {
     let mut out = Vec::new();
     for (i, entry) in as_list(value, "patchesStrategicMerge")?.iter().enumerate() {
         let field = format!("patchesStrategicMerge[{i}]");
         let text = entry
             .as_str()
             .ok_or_else(|| ManifestError::override_field(&field, "must be a string"))?;
-        // A single line without a mapping is a file path, which this engine cannot read.
+        // kustomize reads a single line without a mapping as a file path.
         if !text.trim().contains('\n') && !text.contains(':') {
-            return Err(ManifestError::UnsupportedOverrideField {
-                field: format!("{field} (file paths; write the patch inline)"),
-            });
+            deferred.push(field);
+            continue;
         }
         match parse_patch_body(text, &field)? {
             PatchBody::Strategic(docs) => out.push(Patch {
@@ -379,15 +451,17 @@ fn parse_strategic_list(value: Option<&Value>) -> Result<Vec<Patch>, ManifestErr
     Ok(out)
 }
 
-fn parse_json6902_list(value: Option<&Value>) -> Result<Vec<Patch>, ManifestError> {
+fn parse_json6902_list(
+    value: Option<&Value>,
+    deferred: &mut Vec<String>,
+) -> Result<Vec<Patch>, ManifestError> {
     let mut out = Vec::new();
     for (i, entry) in as_list(value, "patchesJson6902")?.iter().enumerate() {
         let field = format!("patchesJson6902[{i}]");
-        let map = as_entry(entry, &field, &["patch", "path", "target"])?;
-        if map.contains_key("path") {
-            return Err(ManifestError::UnsupportedOverrideField {
-                field: format!("{field}.path (write the patch inline with `patch`)"),
-            });
+        let map = as_entry(entry, &field, &["patch", "path", "target", "options"])?;
+        if !is_empty(map.get("path")) {
+            deferred.push(format!("{field}.path"));
+            continue;
         }
         let text = string_field(map, "patch", &field)?.ok_or_else(|| {
             ManifestError::override_field(format!("{field}.patch"), "is required")
@@ -417,15 +491,21 @@ fn parse_json6902_list(value: Option<&Value>) -> Result<Vec<Patch>, ManifestErro
     Ok(out)
 }
 
-fn parse_labels(value: Option<&Value>) -> Result<Vec<LabelSet>, ManifestError> {
+fn parse_labels(
+    value: Option<&Value>,
+    deferred: &mut Vec<String>,
+) -> Result<Vec<LabelSet>, ManifestError> {
     let mut out = Vec::new();
     for (i, entry) in as_list(value, "labels")?.iter().enumerate() {
         let field = format!("labels[{i}]");
         let map = as_entry(
             entry,
             &field,
-            &["pairs", "includeSelectors", "includeTemplates"],
+            &["pairs", "includeSelectors", "includeTemplates", "fields"],
         )?;
+        if !is_empty(map.get("fields")) {
+            deferred.push(format!("{field}.fields"));
+        }
         out.push(LabelSet {
             pairs: string_map(map.get("pairs"), &format!("{field}.pairs"))?,
             include_selectors: bool_field(map, "includeSelectors", &field)?,
@@ -462,6 +542,28 @@ fn parse_images(value: Option<&Value>) -> Result<Vec<ImageRule>, ManifestError> 
             digest: string_field(map, "digest", &field)?.filter(|s| !s.is_empty()),
             tag_suffix: string_field(map, "tagSuffix", &field)?.filter(|s| !s.is_empty()),
         });
+    }
+    Ok(out)
+}
+
+fn parse_replicas(value: Option<&Value>) -> Result<Vec<ReplicaRule>, ManifestError> {
+    let mut out = Vec::new();
+    for (i, entry) in as_list(value, "replicas")?.iter().enumerate() {
+        let field = format!("replicas[{i}]");
+        let map = as_entry(entry, &field, &["name", "count"])?;
+        let name = string_field(map, "name", &field)?
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| ManifestError::override_field(format!("{field}.name"), "is required"))?;
+        let count = match map.get("count") {
+            None | Some(Value::Null) => 0,
+            Some(v) => v.as_i64().filter(|c| *c >= 0).ok_or_else(|| {
+                ManifestError::override_field(
+                    format!("{field}.count"),
+                    "must be a whole number, 0 or more",
+                )
+            })?,
+        };
+        out.push(ReplicaRule { name, count });
     }
     Ok(out)
 }

@@ -36,6 +36,7 @@ mod error;
 mod install;
 mod kustomization;
 mod overrides;
+mod references;
 mod scope;
 mod summary;
 mod sync;
@@ -55,6 +56,9 @@ pub use install::{
 };
 pub use kustomization::{default_kustomization, Override, KUSTOMIZATION_FILES};
 pub use overrides::apply_override;
+pub use references::{
+    local_references, Expect, LocalReference, OutsideRepository, KUSTOMIZATION_FILE_NAMES,
+};
 pub use summary::summarize;
 pub use sync::{render_sync, sync_objects, GitRef, SyncOptions, SyncSpec};
 pub use validate::{

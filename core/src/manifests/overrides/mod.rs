@@ -1,9 +1,10 @@
 //! Applies a [`Override`] to objects in kustomize's transformer order: strategic-merge
-//! patches, `patches`, namespace, labels, annotations, JSON 6902 patches, images.
+//! patches, `patches`, namespace, labels, annotations, JSON 6902 patches, replicas, images.
 
 mod field_specs;
 mod images;
 mod namespace;
+mod replicas;
 pub(crate) mod select;
 mod strategic_merge;
 
@@ -79,8 +80,16 @@ impl Resource {
 
 /// Applies the override to the install and sync objects (as `kustomize build` over the
 /// override and the two gotk files would) and returns the objects in the same order.
+///
+/// An override with [deferred](Override::deferred) fields is an error: only kustomize
+/// builds it.
 #[tracing::instrument(skip_all, fields(objects = objects.len()))]
 pub fn apply_override(objects: Vec<Value>, over: &Override) -> Result<Vec<Value>, ManifestError> {
+    if !over.deferred().is_empty() {
+        return Err(ManifestError::OverrideNeedsKustomize {
+            fields: over.deferred().to_vec(),
+        });
+    }
     let mut resources: Vec<Resource> = objects.into_iter().map(Resource::new).collect();
     for patch in &over.strategic_patches {
         apply_patch(&mut resources, patch)?;
@@ -113,6 +122,9 @@ pub fn apply_override(objects: Vec<Value>, over: &Override) -> Result<Vec<Value>
     );
     for patch in &over.json_patches {
         apply_patch(&mut resources, patch)?;
+    }
+    for (i, rule) in over.replicas.iter().enumerate() {
+        replicas::apply_replica_rule(&mut resources, rule, &format!("replicas[{i}]"))?;
     }
     for rule in &over.images {
         images::apply_image_rule(&mut resources, rule);

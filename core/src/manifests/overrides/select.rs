@@ -38,7 +38,7 @@ impl Target {
         ];
         for key in map.keys() {
             if !KEYS.contains(&key.as_str()) {
-                return Err(ManifestError::UnsupportedOverrideField {
+                return Err(ManifestError::UnknownOverrideField {
                     field: format!("{field}.{key}"),
                 });
             }

@@ -43,22 +43,28 @@ impl ExpectedFiles {
     }
 
     /// The install and the sync objects to apply, with `kustomization.yaml`'s patches
-    /// applied when it is one this engine can build. An in-repo kustomization that
-    /// lists other resources is left to kustomize-controller; a warning says so.
+    /// applied when it is one this engine can build. A kustomization that uses what only
+    /// kustomize builds (generators, components, more resources, patches in files) is
+    /// left to kustomize-controller, which builds it from git on its first sync; a
+    /// warning says so.
     pub fn objects(&self, diags: &mut Diagnostics) -> Result<(Vec<Json>, Vec<Json>), Diagnostic> {
         let install = self.components.objects.clone();
         let sync = self.sync.objects.clone();
         if self.kustomization == default_kustomization() {
             return Ok((install, sync));
         }
-        let over = match Override::parse(&self.kustomization) {
+        let reason = match Override::parse(&self.kustomization) {
+            Ok(o) if o.deferred().is_empty() => Ok(o),
+            Ok(o) => Err(format!("it uses {}", o.deferred().join(", "))),
+            Err(e) => Err(tfplug::diag::render_chain(&e)),
+        };
+        let over = match reason {
             Ok(o) => o,
-            Err(e) => {
+            Err(reason) => {
                 diags.warning(
-                    "Kustomization Not Applied By The Provider",
+                    "Kustomization Built By Flux",
                     format!(
-                        "kustomization.yaml cannot be built by the provider ({}); the manifests are applied without its patches and kustomize-controller applies them on its first sync.",
-                        tfplug::diag::render_chain(&e)
+                        "The provider does not build kustomization.yaml itself ({reason}): it applies Flux's manifests as rendered, and kustomize-controller builds and applies the whole kustomization from git on its first sync, which the apply waits for."
                     ),
                 );
                 return Ok((install, sync));

@@ -10,6 +10,7 @@ pub mod model;
 mod observe;
 mod operations;
 mod plan_files;
+mod references;
 pub mod schema;
 mod sync_ref;
 mod upgrade;

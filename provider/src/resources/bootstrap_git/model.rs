@@ -379,10 +379,7 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
             diags.attribute_error(
                 AttributePath::attr("kustomization_override"),
                 "Invalid Kustomization Override",
-                format!(
-                    "kustomization_override: {}.",
-                    tfplug::diag::render_chain(&e)
-                ),
+                format!("{}.", tfplug::diag::render_chain(&e)),
             );
         }
     }

@@ -202,6 +202,7 @@ impl Bootstrap {
         };
         let expected = self.render(existing.as_deref()).await?;
         let (install, sync) = expected.objects(diags)?;
+        self.check_override_references().await?;
         let credentials = self.git.credentials();
         let pull = match self.model.registry_login() {
             Some((user, password)) => Some(

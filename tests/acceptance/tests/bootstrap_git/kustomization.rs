@@ -119,3 +119,106 @@ fn bootstrap_git_kustomization_override_patches_and_user_edits_are_kept() {
     assert!(kustomize_controller_args().contains("--concurrent=8"));
     wd.destroy().success();
 }
+
+/// A kustomization only kustomize builds (a resource file the user committed, a
+/// ConfigMap generator) plans and applies as with the reference: the provider applies
+/// Flux as rendered and says so, kustomize-controller builds the whole kustomization
+/// from git, and the `replicas` it applies itself show in the cluster.
+#[test]
+fn bootstrap_git_kustomization_override_built_by_kustomize_controller() {
+    let _turn = serial();
+    let tf = Terraform::latest();
+    let urls = repo("bootstrap-kustomize-built", false);
+    let over = r#"apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- gotk-components.yaml
+- gotk-sync.yaml
+- extra.yaml
+configMapGenerator:
+- name: generated
+  namespace: flux-system
+  literals:
+  - mode=kustomize
+replicas:
+- name: kustomize-controller
+  count: 2
+"#;
+    let config = format!(
+        "{}{}",
+        provider_http(&urls.http),
+        resource(
+            &tf,
+            &format!(
+                "  path       = \"clusters/built\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n  kustomization_override = {over:?}\n"
+            )
+        )
+    );
+    let wd = tf.workdir("bootstrap-kustomize-built", &config);
+    let _cleanup = DestroyOnPanic(&wd);
+
+    // The resource it lists is not in git yet: refused before anything changes.
+    let commits = commit_subjects(&urls.http);
+    let namespaces = || kubectl(&["get", "namespaces", "-o", "name"]);
+    let namespaces_before = namespaces();
+    let refused = wd.apply().failure();
+    assert!(
+        refused.flat().contains("resources[2] names clusters/built/flux-system/extra.yaml: the branch main has neither a file nor a directory"),
+        "{}",
+        refused.report()
+    );
+    assert!(
+        refused.flat().contains("kustomization_override"),
+        "{}",
+        refused.report()
+    );
+    assert_eq!(commit_subjects(&urls.http), commits);
+    assert_eq!(namespaces(), namespaces_before);
+
+    push_files(
+        &urls.http,
+        "add a resource for the flux-system kustomization",
+        &[(
+            "clusters/built/flux-system/extra.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-settings\n  namespace: flux-system\ndata:\n  from: git\n",
+        )],
+    );
+    let applied = wd.apply().success();
+    assert!(
+        applied
+            .flat()
+            .contains("kustomize-controller builds and applies the whole kustomization from git"),
+        "{}",
+        applied.report()
+    );
+    for field in ["resources[2]", "configMapGenerator"] {
+        assert!(applied.flat().contains(field), "{}", applied.report());
+    }
+    let data = kubectl(&[
+        "-n",
+        "flux-system",
+        "get",
+        "configmap",
+        "extra-settings",
+        "-o",
+        "jsonpath={.data.from}",
+    ]);
+    assert_eq!(data, "git");
+    let names = kubectl(&["-n", "flux-system", "get", "configmaps", "-o", "name"]);
+    assert!(
+        names.lines().any(|n| n.starts_with("configmap/generated-")),
+        "no generated ConfigMap with kustomize's hash suffix in {names}"
+    );
+    let replicas = kubectl(&[
+        "-n",
+        "flux-system",
+        "get",
+        "deployment",
+        "kustomize-controller",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ]);
+    assert_eq!(replicas, "2");
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+}

@@ -67,10 +67,17 @@ fn bootstrap_git_unreachable_cluster_or_bad_override_commits_nothing() {
         .workdir("bootstrap-bad-override", &main)
         .apply()
         .failure();
+    for part in [
+        "Invalid Kustomization Override",
+        "resources must include gotk-sync.yaml.",
+    ] {
+        assert!(out.flat().contains(part), "{}", out.report());
+    }
     assert!(
-        out.flat().contains("kustomization_override"),
+        !out.flat()
+            .contains("kustomization_override: kustomization_override"),
         "{}",
-        out.all()
+        out.report()
     );
     assert_eq!(commit_subjects(&urls.http), before);
 }
