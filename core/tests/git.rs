@@ -937,3 +937,29 @@ fn git_logs_at_trace_level_hold_no_secret() {
         assert!(!text.contains(secret), "secret in logs:\n{text}");
     }
 }
+
+#[test]
+fn git_includes_tells_a_later_commit_from_an_unrelated_one() {
+    let server = GitServer::shared();
+    let urls = server.new_repo("includes", false);
+    let remote = server.http_remote(&urls.http);
+    let (_dir, cache) = new_cache();
+    let first = cache
+        .commit(&remote, &tx("one", &[("a.txt", "1\n")]))
+        .unwrap()
+        .commit
+        .unwrap();
+    // Another writer moves the branch on; this cache has not seen it yet.
+    let (_other_dir, other) = new_cache();
+    let second = other
+        .commit(&remote, &tx("two", &[("a.txt", "2\n")]))
+        .unwrap()
+        .commit
+        .unwrap();
+    assert!(cache.includes(&remote, &first, &first).unwrap());
+    assert!(cache.includes(&remote, &second, &first).unwrap());
+    assert!(!cache.includes(&remote, &first, &second).unwrap());
+    let initial = server.git("includes", &["rev-list", "--max-parents=0", "main"]);
+    assert!(!cache.includes(&remote, initial.trim(), &first).unwrap());
+    assert!(!cache.includes(&remote, "not-a-commit", &first).unwrap());
+}

@@ -121,6 +121,30 @@ impl RepoCache {
         Ok(observation)
     }
 
+    /// Whether `commit` is `ancestor` or comes after it on the branch (both hex ids).
+    /// The branch is fetched first; a commit not on it is not after anything.
+    #[tracing::instrument(skip_all, fields(branch = %remote.branch))]
+    pub fn includes(
+        &self,
+        remote: &Remote,
+        commit: &str,
+        ancestor: &str,
+    ) -> Result<bool, GitError> {
+        let (Ok(commit), Ok(ancestor)) = (Oid::from_str(commit), Oid::from_str(ancestor)) else {
+            return Ok(false);
+        };
+        if commit == ancestor {
+            return Ok(true);
+        }
+        let parsed = remote.validate()?;
+        let (_turn, guard) = self.lock(&parsed, remote)?;
+        fetch(&guard.repo, remote, &parsed, History::Full)?;
+        Ok(guard
+            .repo
+            .graph_descendant_of(commit, ancestor)
+            .unwrap_or(false))
+    }
+
     /// Applies `transaction` on the tip of the branch and pushes it. A missing
     /// branch is created; unchanged content gives no commit and no error. A push
     /// that loses a race is redone on the new tip, up to the attempt bound.

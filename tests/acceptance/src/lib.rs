@@ -3,6 +3,7 @@
 pub mod bootstrap;
 pub mod chart_repo;
 pub mod env;
+pub mod fault_proxy;
 pub mod objects;
 pub mod registry;
 pub mod s3;

@@ -328,6 +328,15 @@ impl Workdir {
     }
 
     fn run_with(&self, args: &[&str], timeout: Duration, env: &[(&str, &str)]) -> Output {
+        self.spawn_with(args, env).wait(timeout)
+    }
+
+    /// Starts a command without waiting for it (to interrupt it, as Ctrl-C would).
+    pub fn spawn(&self, args: &[&str]) -> Running {
+        self.spawn_with(args, &[])
+    }
+
+    fn spawn_with(&self, args: &[&str], env: &[(&str, &str)]) -> Running {
         use std::os::unix::process::CommandExt as _;
         let (command, rest) = args.split_first().unwrap_or((&"version", &[]));
         let mut cmd = Command::new(&self.terraform.bin);
@@ -355,30 +364,13 @@ impl Workdir {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.terraform.bin.display()));
-        let pgid = child.id();
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
-        let out_reader = std::thread::spawn(move || read_all(stdout));
-        let err_reader = std::thread::spawn(move || read_all(stderr));
-        let started = Instant::now();
-        let code = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status.code().unwrap_or(-1),
-                Ok(None) if started.elapsed() > timeout => {
-                    kill_group(pgid);
-                    let _ = child.wait();
-                    break -1;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-                Err(e) => panic!("waiting for terraform failed: {e}"),
-            }
-        };
-        // Providers left behind by a crashed CLI would hold the pipes open.
-        kill_group(pgid);
-        Output {
-            code,
-            stdout: out_reader.join().unwrap_or_default(),
-            stderr: err_reader.join().unwrap_or_default(),
+        Running {
+            pgid: child.id(),
+            child,
+            stdout: std::thread::spawn(move || read_all(stdout)),
+            stderr: std::thread::spawn(move || read_all(stderr)),
         }
     }
 
@@ -405,6 +397,48 @@ impl Workdir {
     /// `terraform destroy -auto-approve`.
     pub fn destroy(&self) -> Output {
         self.run(&["destroy", "-auto-approve"])
+    }
+}
+
+/// A Terraform command started by [`Workdir::spawn`].
+pub struct Running {
+    child: std::process::Child,
+    pgid: u32,
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Running {
+    /// Sends SIGINT to the command's process group, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) {
+        let _ = Command::new("kill")
+            .args(["-INT", "--", &format!("-{}", self.pgid)])
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// Waits for the command to end; kills it after `timeout` (code -1).
+    pub fn wait(mut self, timeout: Duration) -> Output {
+        let started = Instant::now();
+        let code = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status.code().unwrap_or(-1),
+                Ok(None) if started.elapsed() > timeout => {
+                    kill_group(self.pgid);
+                    let _ = self.child.wait();
+                    break -1;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                Err(e) => panic!("waiting for terraform failed: {e}"),
+            }
+        };
+        // Providers left behind by a crashed CLI would hold the pipes open.
+        kill_group(self.pgid);
+        Output {
+            code,
+            stdout: self.stdout.join().unwrap_or_default(),
+            stderr: self.stderr.join().unwrap_or_default(),
+        }
     }
 }
 

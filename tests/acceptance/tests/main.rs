@@ -3,6 +3,7 @@ mod bootstrap_git;
 mod bucket;
 mod environment;
 mod examples;
+mod faults;
 mod flux_objects;
 mod oci;
 mod provider_config;

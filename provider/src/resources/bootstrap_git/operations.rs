@@ -342,11 +342,13 @@ impl Bootstrap {
         .await
     }
 
-    /// Waits for the root objects at the pushed revision and the controllers. The
-    /// branch tip is read again between rounds, since concurrent bootstraps into one
-    /// repository move it and the GitRepository then reports the newer commit.
+    /// Waits for the root objects at the pushed revision and the controllers. Other
+    /// writers move the branch on, and Flux then reports a later commit: between rounds
+    /// the wait moves to the revision Flux reports when that commit includes the pushed
+    /// one, else to the branch tip.
     async fn wait_ready(&self, tip: Option<String>, deadline: Instant) -> Result<(), Diagnostic> {
         let ns = self.model.namespace.as_str();
+        let pushed = tip.clone();
         let mut revision = tip;
         loop {
             // A tag, semver range or commit resolves to a revision the pushed commit does
@@ -396,11 +398,45 @@ impl Bootstrap {
                     return Err(cluster_error("Flux Is Not Ready", &e))
                 }
                 Err(_) => {
-                    let now = self.read_git(Vec::new()).await?;
-                    revision = now.commit.or(revision);
+                    revision = self
+                        .revision_to_wait_for(pushed.as_deref())
+                        .await?
+                        .or(revision);
                 }
             }
         }
+    }
+
+    /// The commit the next round waits for: the one Flux reports when it includes
+    /// `pushed`, else the branch tip.
+    async fn revision_to_wait_for(
+        &self,
+        pushed: Option<&str>,
+    ) -> Result<Option<String>, Diagnostic> {
+        let reported = self
+            .observe_cluster()
+            .await
+            .ok()
+            .and_then(|seen| seen.git_repository?.revision)
+            .and_then(|r| r.rsplit_once(':').map(|(_, sha)| sha.to_string()));
+        if let (Some(reported), Some(pushed)) = (reported, pushed) {
+            let (cache, remote, ancestor) = (
+                self.cache.clone(),
+                self.git.remote.clone(),
+                pushed.to_string(),
+            );
+            let candidate = reported.clone();
+            let later = blocking(move || {
+                cache
+                    .includes(&remote, &candidate, &ancestor)
+                    .map_err(|e| git_error("Failed To Read The Git Repository", &e))
+            })
+            .await?;
+            if later {
+                return Ok(Some(reported));
+            }
+        }
+        Ok(self.read_git(Vec::new()).await?.commit)
     }
 
     /// Read: the files of the current path from git, then the cluster. Returns the

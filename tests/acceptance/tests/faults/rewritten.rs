@@ -1,0 +1,93 @@
+//! The branch force-pushed to an unrelated history, and the namespace deleted by hand,
+//! after a bootstrap.
+
+use std::time::Duration;
+
+use acceptance::bootstrap::{assert_plan_empty, clone, git, kubectl, push_files, repo, wait_until};
+use acceptance::terraform::Terraform;
+
+use super::{assert_documented, config, namespaces, CleanUp, Row};
+
+const FORCE_PUSHED: Row = Row {
+    fault: "branch force-pushed to an unrelated history",
+    user_sees: "the plan: `repository_files_summary` adds the three files back",
+    left: "the install in the cluster, still running",
+    next_apply: "commits the three files on the new history; the plan after it is empty",
+};
+
+const NAMESPACE_DELETED: Row = Row {
+    fault: "flux-system namespace deleted by hand",
+    user_sees: "the plan: `cluster_drift` names the missing objects",
+    left: "the files in git",
+    next_apply: "installs again; the plan after it is empty",
+};
+
+#[test]
+fn faults_branch_rewritten_to_unrelated_history_is_planned_and_repaired() {
+    let _turn = acceptance::env::cluster_turn();
+    assert_documented(&FORCE_PUSHED);
+    let tf = Terraform::latest();
+    let urls = repo("fault-rewritten", false);
+    let wd = tf.workdir(
+        "fault-rewritten",
+        &config(&tf, &urls.http, "clusters/rewritten"),
+    );
+    let _cleanup = CleanUp(&wd);
+    wd.apply().success();
+
+    let checkout = clone(&urls.http);
+    let dir = checkout.path();
+    git(dir, &["checkout", "--orphan", "unrelated"]);
+    git(dir, &["rm", "-r", "-q", "--cached", "."]);
+    std::fs::write(dir.join("README.md"), "another history\n").unwrap();
+    git(dir, &["add", "README.md"]);
+    git(dir, &["commit", "-q", "-m", "unrelated history"]);
+    git(dir, &["push", "-q", "--force", "origin", "unrelated:main"]);
+
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "{}", plan.report());
+    for file in [
+        "gotk-components.yaml",
+        "gotk-sync.yaml",
+        "kustomization.yaml",
+    ] {
+        let line = format!("+ \"clusters/rewritten/flux-system/{file}\"");
+        assert!(plan.all().contains(&line), "{}", plan.report());
+    }
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    let files = clone(&urls.http);
+    assert!(files
+        .path()
+        .join("clusters/rewritten/flux-system/gotk-sync.yaml")
+        .exists());
+    assert!(files.path().join("README.md").exists());
+    wd.destroy().success();
+}
+
+#[test]
+fn faults_namespace_deleted_by_hand_is_planned_and_installed_again() {
+    let _turn = acceptance::env::cluster_turn();
+    assert_documented(&NAMESPACE_DELETED);
+    let tf = Terraform::latest();
+    let urls = repo("fault-namespace", false);
+    let wd = tf.workdir(
+        "fault-namespace",
+        &config(&tf, &urls.http, "clusters/namespace"),
+    );
+    let _cleanup = CleanUp(&wd);
+    wd.apply().success();
+    // Keeps the repository busy so that the plan reads git at a tip Flux has not seen.
+    push_files(&urls.http, "unrelated", &[("apps/a.txt", "a\n")]);
+
+    kubectl(&["delete", "namespace", "flux-system", "--wait=false"]);
+    wait_until("flux-system to be gone", Duration::from_secs(180), || {
+        !namespaces().lines().any(|n| n == "namespace/flux-system")
+    });
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "{}", plan.report());
+    assert!(plan.all().contains("cluster_drift"), "{}", plan.report());
+    wd.apply().success();
+    assert_plan_empty(&wd);
+    wd.destroy().success();
+}
