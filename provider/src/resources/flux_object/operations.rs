@@ -2,14 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use flux_core::cluster::{Cluster, ObjectRef, SecretData, SecretSpec, SecretType};
-use flux_core::git::RepoCache;
 use flux_core::objects::{
-    self, FieldError, FileChange, GitDelivery, GitDestination, KindDef, ObjectError, ObjectSpec,
-    ObjectStatus,
+    self, FieldError, FileChange, GitDestination, KindDef, ObjectError, ObjectSpec, ObjectStatus,
 };
 use serde_json::{Map, Value as Json};
 use tfplug::{AttributePath, Diagnostic, Diagnostics, PlanContext, Schema, Value};
@@ -304,25 +302,6 @@ fn join(directory: &str, file: &str) -> String {
     }
 }
 
-static DELIVERY: Mutex<Option<GitDelivery>> = Mutex::new(None);
-
-/// The process-wide git delivery: one per process, so that every object resource
-/// writing to one repository shares its batches.
-fn git_delivery() -> Result<GitDelivery, Diagnostic> {
-    let mut slot = DELIVERY.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(d) = slot.as_ref() {
-        return Ok(d.clone());
-    }
-    let dir = std::env::var_os("FLUX_PROVIDER_GIT_CACHE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("terraform-provider-flux-git"));
-    let cache = RepoCache::new(dir)
-        .map_err(|e| Diagnostic::from_error("Failed To Create The Git Cache", &e))?;
-    let delivery = GitDelivery::new(cache);
-    *slot = Some(delivery.clone());
-    Ok(delivery)
-}
-
 /// A cluster operation through [`run_on_cluster`], its error reported as is.
 async fn on_cluster<T, F, Fut>(cluster: &Arc<Cluster>, f: F) -> Result<T, Diagnostics>
 where
@@ -344,11 +323,16 @@ async fn destination(data: &ProviderData) -> Result<GitDestination, Diagnostics>
         .map_err(Diagnostics::from)
 }
 
+/// Commits `changes` through the provider's git cache, batched with the changes
+/// of the other resources writing to the repository.
 async fn deliver(
+    data: &ProviderData,
     destination: &GitDestination,
     changes: Vec<FileChange>,
 ) -> Result<(), Diagnostics> {
-    let outcome = git_delivery()?
+    let outcome = data
+        .git_cache
+        .object_delivery()?
         .deliver(destination, changes)
         .await
         .map_err(|e| object_error("Git Delivery Failed", &e))?;
@@ -488,7 +472,7 @@ pub async fn apply(
                     .is_some_and(|p| p.delivery == Delivery::Git)
             }) {
                 let dest = destination(data).await?;
-                deliver(&dest, vec![removal(&old, &label)]).await?;
+                deliver(data, &dest, vec![removal(&old, &label)]).await?;
             }
         }
         Delivery::Git => {
@@ -508,7 +492,7 @@ pub async fn apply(
                 changes.push(removal(&old, &label));
             }
             let dest = destination(data).await?;
-            deliver(&dest, changes).await?;
+            deliver(data, &dest, changes).await?;
             if prior_settings
                 .as_ref()
                 .is_some_and(|p| p.delivery == Delivery::Cluster)
@@ -662,7 +646,9 @@ pub async fn read(
             };
             let dest = destination(data).await?;
             let (directory, file) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
-            let seen = git_delivery()?
+            let seen = data
+                .git_cache
+                .object_delivery()?
                 .observe(&dest.remote, directory, file)
                 .await
                 .map_err(|e| object_error("Failed To Read The Git Repository", &e))?;
@@ -719,7 +705,7 @@ pub async fn delete(
             if let Some(path) = prior.attr("git_file").as_str() {
                 let label = format!("{} {}/{}", kind.kind, settings.namespace, settings.name);
                 let dest = destination(data).await?;
-                deliver(&dest, vec![removal(path, &label)]).await?;
+                deliver(data, &dest, vec![removal(path, &label)]).await?;
             }
         }
         Delivery::Cluster => {
