@@ -110,4 +110,14 @@ mod tests {
             AttributePath::attr("source_ref").at_attr("kind")
         );
     }
+
+    /// Read relies on this to report a state it cannot convert.
+    #[test]
+    fn spec_json_reports_conversion_errors_at_their_attribute() {
+        let value = Value::object([("values", Value::from("- a\n- b\n"))]);
+        let diags = spec_json(&flux_core::objects::kinds::HELM_RELEASE, &value).unwrap_err();
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, Some(AttributePath::attr("values")));
+    }
 }
