@@ -8,6 +8,7 @@ pub mod connection;
 pub mod data_sources;
 pub mod diagnostics;
 pub mod docs;
+pub mod git_cache;
 pub mod resources;
 
 use std::sync::Arc;
@@ -26,12 +27,15 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The Flux provider.
 #[derive(Debug, Default)]
-pub struct FluxProvider;
+pub struct FluxProvider {
+    /// One per provider instance, so that configuring again keeps the commit queues.
+    git_cache: git_cache::GitCache,
+}
 
 impl FluxProvider {
     /// The provider.
     pub fn new() -> Self {
-        Self
+        Self::default()
     }
 }
 
@@ -60,7 +64,11 @@ impl Provider for FluxProvider {
         request: ConfigureRequest,
         diags: &mut Diagnostics,
     ) -> Option<ProviderData> {
-        config::configure(&request.config, &request.terraform_version, diags)
+        let data = config::configure(&request.config, &request.terraform_version, diags)?;
+        Some(ProviderData {
+            git_cache: self.git_cache.clone(),
+            ..data
+        })
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
@@ -72,5 +80,32 @@ impl Provider for FluxProvider {
             Arc::new(data_sources::InstallDataSource),
             Arc::new(data_sources::SyncDataSource),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git_cache::same_cache;
+
+    async fn configure(provider: &FluxProvider) -> ProviderData {
+        let request = ConfigureRequest {
+            terraform_version: "1.15.5".into(),
+            config: Value::object([("kubernetes", Value::Null), ("git", Value::Null)]),
+        };
+        let mut diags = Diagnostics::new();
+        let data = provider.configure(request, &mut diags).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        data.unwrap()
+    }
+
+    #[tokio::test]
+    async fn configure_hands_out_one_git_cache_per_provider() {
+        let provider = FluxProvider::new();
+        let first = configure(&provider).await.git_cache.repo_cache().unwrap();
+        let again = configure(&provider).await.git_cache.repo_cache().unwrap();
+        assert!(same_cache(&first, &again));
+        let other = configure(&FluxProvider::new()).await;
+        assert!(!same_cache(&first, &other.git_cache.repo_cache().unwrap()));
     }
 }

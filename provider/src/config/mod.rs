@@ -6,6 +6,8 @@ pub mod kubernetes;
 
 use tfplug::{Diagnostics, ObjectAccess, Schema, Value};
 
+use crate::git_cache::GitCache;
+
 pub use git::GitModel;
 pub use kubernetes::KubernetesModel;
 
@@ -58,6 +60,8 @@ pub struct ProviderData {
     pub kubernetes: Setting<KubernetesModel>,
     /// The provider's `git` setting.
     pub git: Setting<GitModel>,
+    /// The provider's git repository cache, shared by every resource writing git.
+    pub git_cache: GitCache,
 }
 
 /// Builds the provider data. Unknown parts become [`Setting::Deferred`] rather than
@@ -106,6 +110,7 @@ pub fn configure(
         terraform_version: terraform_version.to_string(),
         kubernetes,
         git,
+        git_cache: GitCache::default(),
     })
 }
 

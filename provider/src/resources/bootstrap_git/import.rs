@@ -7,7 +7,6 @@ use tfplug::{Diagnostic, Diagnostics, Value};
 
 use super::connection::require;
 use super::schema::{schema, DEFAULT_COMPONENTS, EXTRA_COMPONENTS};
-use super::BootstrapGit;
 use crate::config::ProviderData;
 use crate::connection::connection_spec;
 
@@ -20,11 +19,7 @@ fn text(object: &Json, pointer: &str) -> Option<String> {
 }
 
 /// A state for the bootstrap in namespace `id`, read from the cluster.
-pub async fn import_state(
-    resource: &BootstrapGit,
-    id: &str,
-    data: &ProviderData,
-) -> Result<Value, Diagnostics> {
+pub async fn import_state(id: &str, data: &ProviderData) -> Result<Value, Diagnostics> {
     flux_core::manifests::validate_namespace(id)
         .map_err(|e| Diagnostics::from(Diagnostic::from_error("Invalid Import ID", &e)))?;
     let kubernetes = require(data.kubernetes.clone(), "kubernetes")?;
@@ -153,7 +148,7 @@ pub async fn import_state(
     );
     // Read right after import fills repository_files from git; the git cache is
     // created now so that a broken cache directory fails the import, not the read.
-    resource.repo_cache().map_err(Diagnostics::from)?;
+    data.git_cache.repo_cache().map_err(Diagnostics::from)?;
     Ok(state)
 }
 

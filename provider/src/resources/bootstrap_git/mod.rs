@@ -15,11 +15,8 @@ pub mod schema;
 mod sync_ref;
 mod upgrade;
 
-use std::sync::{Mutex, PoisonError};
-
 use async_trait::async_trait;
 use flux_core::cluster::Cluster;
-use flux_core::git::RepoCache;
 use tfplug::{
     ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, Diagnostic, Diagnostics,
     ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, UpgradeResponse,
@@ -37,30 +34,12 @@ pub const TYPE_NAME: &str = "flux_bootstrap_git";
 
 /// The `flux_bootstrap_git` resource.
 #[derive(Debug, Default)]
-pub struct BootstrapGit {
-    cache: Mutex<Option<RepoCache>>,
-}
+pub struct BootstrapGit;
 
 impl BootstrapGit {
     /// The resource.
     pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The process-wide repository cache: one per process, so that concurrent
-    /// bootstraps into one repository queue their commits instead of racing.
-    fn repo_cache(&self) -> Result<RepoCache, Diagnostic> {
-        let mut slot = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cache) = slot.as_ref() {
-            return Ok(cache.clone());
-        }
-        let dir = std::env::var_os("FLUX_PROVIDER_GIT_CACHE")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::env::temp_dir().join("terraform-provider-flux-git"));
-        let cache = RepoCache::new(dir)
-            .map_err(|e| Diagnostic::from_error("Failed To Create The Git Cache", &e))?;
-        *slot = Some(cache.clone());
-        Ok(cache)
+        Self
     }
 
     /// The model and connections of a known resource value.
@@ -74,7 +53,7 @@ impl BootstrapGit {
             model,
             git: GitTarget::new(&git)?,
             cluster: std::sync::Arc::new(cluster),
-            cache: self.repo_cache()?,
+            cache: data.git_cache.repo_cache()?,
         })
     }
 }
@@ -281,7 +260,7 @@ impl Resource<ProviderData> for BootstrapGit {
     }
 
     async fn import(&self, data: &ProviderData, id: &str, response: &mut ImportResponse) {
-        match import::import_state(self, id, data).await {
+        match import::import_state(id, data).await {
             Ok(state) => response.state = state,
             Err(d) => response.diagnostics.extend(d),
         }
@@ -369,6 +348,31 @@ mod tests {
             .modify_plan(data, &mut ctx, &mut diags)
             .await;
         (ctx, diags)
+    }
+
+    /// Flux objects commit through `data.git_cache` too, so a bootstrap and the
+    /// objects writing to its repository share one commit queue.
+    #[tokio::test]
+    async fn bootstrap_commits_through_the_provider_git_cache() {
+        let kubernetes = Value::object([("host", "https://127.0.0.1:6443".into())]);
+        let data = ProviderData {
+            kubernetes: Setting::Known(
+                crate::config::KubernetesModel::from_value(
+                    &ObjectAccess::root(&kubernetes),
+                    |_| None,
+                )
+                .unwrap(),
+            ),
+            ..provider_data(Some(https_git()))
+        };
+        let bootstrap = BootstrapGit::new().bootstrap(&planned(&[]), &data).unwrap();
+        let provider_cache = data.git_cache.repo_cache().unwrap();
+        assert!(crate::git_cache::same_cache(
+            &bootstrap.cache,
+            &provider_cache
+        ));
+        let other = BootstrapGit::new().bootstrap(&planned(&[]), &data).unwrap();
+        assert!(crate::git_cache::same_cache(&other.cache, &provider_cache));
     }
 
     #[test]

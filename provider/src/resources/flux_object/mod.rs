@@ -3,10 +3,19 @@
 //! table from `flux_core::objects`, delivered to git or to the cluster, with the
 //! object's status exported and drift read back.
 
+mod apply;
+mod cluster;
 mod connection;
 pub mod convert;
-mod operations;
+mod delete;
+mod git;
+mod import;
+mod model;
+mod plan;
+mod read;
 pub mod schema;
+mod secret;
+mod spec;
 pub mod status;
 
 use std::sync::Arc;
@@ -69,7 +78,7 @@ impl Resource<ProviderData> for FluxObjectResource {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        operations::validate(self.kind, config, diags);
+        spec::validate(self.kind, config, diags);
     }
 
     async fn modify_plan(
@@ -78,7 +87,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         plan: &mut PlanContext,
         diags: &mut Diagnostics,
     ) {
-        operations::modify_plan(self.kind, self.status, data, plan, diags);
+        plan::modify_plan(self.kind, self.status, data, plan, diags);
     }
 
     async fn create(
@@ -87,7 +96,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         request: ApplyRequest,
         response: &mut ApplyResponse,
     ) {
-        match operations::apply(self.kind, self.status, data, None, &request.planned).await {
+        match apply::apply(self.kind, self.status, data, None, &request.planned).await {
             Ok(state) => response.state = state,
             Err(d) => {
                 // Nothing is kept: a create is idempotent (same file, same apply).
@@ -98,8 +107,8 @@ impl Resource<ProviderData> for FluxObjectResource {
     }
 
     async fn read(&self, data: &ProviderData, request: ReadRequest, response: &mut ReadResponse) {
-        let imported = request.private == operations::IMPORTED;
-        match operations::read(self.kind, self.status, data, &request.state, imported).await {
+        let imported = request.private == import::IMPORTED;
+        match read::read(self.kind, self.status, data, &request.state, imported).await {
             Ok(Some(state)) => response.state = state,
             Ok(None) => response.remove(),
             Err(d) => response.diagnostics.extend(d),
@@ -114,7 +123,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         response: &mut ApplyResponse,
     ) {
         let (kind, status) = (self.kind, self.status);
-        match operations::apply(kind, status, data, Some(&request.prior), &request.planned).await {
+        match apply::apply(kind, status, data, Some(&request.prior), &request.planned).await {
             Ok(state) => response.state = state,
             Err(d) => {
                 response.state = request.prior;
@@ -129,16 +138,16 @@ impl Resource<ProviderData> for FluxObjectResource {
         request: DeleteRequest,
         response: &mut DeleteResponse,
     ) {
-        if let Err(d) = operations::delete(self.kind, data, &request.prior).await {
+        if let Err(d) = delete::delete(self.kind, data, &request.prior).await {
             response.diagnostics.extend(d);
         }
     }
 
     async fn import(&self, _data: &ProviderData, id: &str, response: &mut ImportResponse) {
-        match operations::import_state(self.kind, &self.schema(), id) {
+        match import::import_state(self.kind, &self.schema(), id) {
             Ok(state) => {
                 response.state = state;
-                response.private = operations::IMPORTED.to_vec();
+                response.private = import::IMPORTED.to_vec();
             }
             Err(d) => response.diagnostics.push(d),
         }

@@ -8,10 +8,6 @@ use tfplug::{Attribute, Number, PlanModifier, Schema, Type, Value};
 
 use super::status::StatusAttribute;
 
-/// The default `namespace`.
-pub const DEFAULT_NAMESPACE: &str = "flux-system";
-/// The default `wait_timeout`.
-pub const DEFAULT_TIMEOUT: &str = "5m";
 /// `delivery` values.
 pub const DELIVERIES: [&str; 2] = ["git", "cluster"];
 
@@ -123,7 +119,7 @@ pub fn schema(kind: &KindDef, description: &str, status: &[StatusAttribute]) -> 
             .validate(string_check(check_description(Check::Name), |s| Check::Name.check(s)))
             .modify(PlanModifier::RequiresReplace),
         Attribute::string("namespace")
-            .default(DEFAULT_NAMESPACE)
+            .default("flux-system")
             .description(format!("Namespace of the {}.", kind.kind))
             .validate(string_check(check_description(Check::Label), |s| Check::Label.check(s)))
             .modify(PlanModifier::RequiresReplace),
@@ -144,7 +140,7 @@ pub fn schema(kind: &KindDef, description: &str, status: &[StatusAttribute]) -> 
             .computed()
             .description("Wait until the object is Ready at its new generation, failing with the object's message. Defaults to true for cluster delivery, false for git delivery (where Flux applies the object on its next sync)."),
         Attribute::string("wait_timeout")
-            .default(DEFAULT_TIMEOUT)
+            .default("5m")
             .validate(string_check(check_description(Check::Duration), |s| Check::Duration.check(s)))
             .description("How long to wait for Ready."),
         Attribute::bool("ready")

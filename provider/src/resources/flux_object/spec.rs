@@ -1,0 +1,123 @@
+//! The object a resource value describes: its spec read through the kind's field
+//! table, checked by core, every error located at its attribute.
+
+use flux_core::objects::{self, FieldError, KindDef, ObjectError, ObjectSpec};
+use serde_json::{Map, Value as Json};
+use tfplug::{AttributePath, Diagnostic, Diagnostics, Value};
+
+use super::convert;
+use super::model::ObjectModel;
+
+/// An `a.b[0].c` field path as an attribute path.
+fn attribute_path(path: &str) -> AttributePath {
+    let mut out = AttributePath::root();
+    for part in path.split('.') {
+        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
+        out = out.at_attr(name);
+        for index in rest.split('[') {
+            if let Ok(i) = index.trim_end_matches(']').parse::<usize>() {
+                out = out.at_index(i);
+            }
+        }
+    }
+    out
+}
+
+fn field_errors(errors: &[FieldError], diags: &mut Diagnostics) {
+    for e in errors {
+        diags.push(
+            Diagnostic::error(
+                "Invalid Attribute Value",
+                format!("{}: {}.", e.path, e.reason),
+            )
+            .at(attribute_path(&e.path)),
+        );
+    }
+}
+
+/// An error of core's object operations: invalid fields each at their attribute,
+/// anything else under `summary`.
+pub fn object_error(summary: &str, e: &ObjectError) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    match e {
+        ObjectError::Invalid { errors, .. } => field_errors(errors, &mut diags),
+        _ => diags.push(Diagnostic::from_error(summary, e)),
+    }
+    diags
+}
+
+/// The spec JSON of a known value's fields.
+pub fn spec_json(kind: &'static KindDef, value: &Value) -> Result<Map<String, Json>, Diagnostics> {
+    let mut errors = Vec::new();
+    let spec = convert::spec_from_value(kind.fields, value, &AttributePath::root(), &mut errors);
+    if errors.is_empty() {
+        return Ok(spec);
+    }
+    let mut diags = Diagnostics::new();
+    for (path, reason) in errors {
+        diags.push(Diagnostic::error("Invalid Attribute Value", reason).at(path));
+    }
+    Err(diags)
+}
+
+/// The validated object of a known value.
+pub fn object_spec(
+    kind: &'static KindDef,
+    model: &ObjectModel,
+    value: &Value,
+) -> Result<ObjectSpec, Diagnostics> {
+    let spec = spec_json(kind, value)?;
+    ObjectSpec::new(kind, &model.namespace, &model.name, spec)
+        .map_err(|e| object_error("Invalid Object", &e))
+}
+
+/// Checks what the attribute validators cannot: rules across fields, and
+/// `secret_data` without `secret_ref`.
+pub fn validate(kind: &'static KindDef, config: &Value, diags: &mut Diagnostics) {
+    if !config.attr("secret_data").is_null() && config.attr("secret_ref").is_null() {
+        diags.push(
+            Diagnostic::error(
+                "Invalid Attribute Combination",
+                "secret_data is written to the Secret named by secret_ref: set secret_ref too.",
+            )
+            .at(AttributePath::attr("secret_data")),
+        );
+    }
+    if !config.is_wholly_known() {
+        return;
+    }
+    let mut errors = Vec::new();
+    let spec = convert::spec_from_value(kind.fields, config, &AttributePath::root(), &mut errors);
+    if errors.is_empty() {
+        field_errors(&objects::check_rules(kind, &spec), diags);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_path_reads_nested_and_indexed_fields() {
+        assert_eq!(
+            attribute_path("health_checks[0].kind"),
+            AttributePath::attr("health_checks")
+                .at_index(0)
+                .at_attr("kind")
+        );
+        assert_eq!(
+            attribute_path("source_ref.kind"),
+            AttributePath::attr("source_ref").at_attr("kind")
+        );
+    }
+
+    /// Read relies on this to report a state it cannot convert.
+    #[test]
+    fn spec_json_reports_conversion_errors_at_their_attribute() {
+        let value = Value::object([("values", Value::from("- a\n- b\n"))]);
+        let diags = spec_json(&flux_core::objects::kinds::HELM_RELEASE, &value).unwrap_err();
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, Some(AttributePath::attr("values")));
+    }
+}
