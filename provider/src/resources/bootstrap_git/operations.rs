@@ -14,6 +14,7 @@ use flux_core::git::{
     CommitOutcome, GitError, Observation as GitObservation, RepoCache, Transaction,
 };
 use flux_core::manifests::GitRef;
+use flux_core::sync::SpecRef;
 use tfplug::{Diagnostic, Diagnostics};
 use tokio::time::Instant;
 
@@ -67,7 +68,8 @@ fn git_error(summary: &str, e: &GitError) -> Diagnostic {
     }
 }
 
-fn cluster_error(summary: &str, e: &flux_core::cluster::ClusterError) -> Diagnostic {
+/// A cluster failure as a diagnostic with `summary`, the error chain as its detail.
+pub(super) fn cluster_error(summary: &str, e: &ClusterError) -> Diagnostic {
     Diagnostic::from_error(summary, e)
 }
 
@@ -262,7 +264,7 @@ impl Bootstrap {
             (Err(error), Ok(())) | (Ok(_), Err(error)) => return Err(error.into()),
         };
         // The new ref is written in one request before the apply (see sync_ref).
-        let wanted_ref = sync_ref::planned(&sync, &ns);
+        let wanted_ref = SpecRef::planned(&sync, &ns);
         let written = match &wanted_ref {
             Some(wanted) => sync_ref::write(&self.cluster, &ns, wanted).await?,
             None => None,
@@ -460,7 +462,7 @@ impl Bootstrap {
             let live = super::observe::find_git_ref(&self.cluster, ns)
                 .await
                 .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
-            let wanted = sync_ref::fields_of(
+            let wanted = SpecRef::from(
                 &self
                     .model
                     .sync_ref
