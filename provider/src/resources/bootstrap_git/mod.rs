@@ -13,6 +13,7 @@ mod plan_files;
 pub mod schema;
 mod sync_ref;
 mod upgrade;
+mod validate;
 
 use std::sync::{Mutex, PoisonError};
 
@@ -115,7 +116,7 @@ impl Resource<ProviderData> for BootstrapGit {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        model::validate_config(config, diags);
+        validate::validate_config(config, diags);
         let root = tfplug::ObjectAccess::root(config);
         crate::config::kubernetes::validate(
             config.attr("kubernetes"),
