@@ -3,6 +3,7 @@
 //! reference's defects fixed (see docs/resources/bootstrap_git.md).
 
 mod connection;
+mod destroy;
 mod drift;
 mod files;
 mod import;
@@ -10,6 +11,7 @@ pub mod model;
 mod observe;
 mod operations;
 mod plan_files;
+mod read;
 pub mod schema;
 mod sync_ref;
 mod upgrade;
