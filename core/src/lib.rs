@@ -9,5 +9,6 @@ pub mod manifests;
 pub mod object_ref;
 pub mod objects;
 pub mod sensitive;
+pub mod sync;
 
 pub use sensitive::Sensitive;

@@ -49,7 +49,7 @@ pub use secret::{
     SecretOutcome, SecretSpec, SecretType,
 };
 pub use uninstall::{NamespaceOutcome, UninstallOutcome, UninstallSpec};
-pub use wait::{WaitRule, WaitTarget};
+pub use wait::{Condition, WaitRule, WaitTarget};
 
 /// Whether the server said "not found": a `Status` with reason NotFound, or the plain-text
 /// 404 a kind that is no longer served (CRD deleted) answers with.

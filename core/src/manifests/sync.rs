@@ -1,5 +1,7 @@
 //! The sync render (`gotk-sync.yaml`): the GitRepository and the root Kustomization.
 
+use std::fmt;
+
 use serde_json::{json, Map, Value};
 
 use super::duration::GoDuration;
@@ -19,6 +21,35 @@ pub enum GitRef {
     Semver(String),
     /// A commit SHA (`spec.ref.commit`).
     Commit(String),
+    /// A full reference name such as `refs/pull/1/head` (`spec.ref.name`).
+    Name(String),
+}
+
+impl GitRef {
+    /// The `spec.ref` field that holds this ref.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Branch(_) => "branch",
+            Self::Tag(_) => "tag",
+            Self::Semver(_) => "semver",
+            Self::Commit(_) => "commit",
+            Self::Name(_) => "name",
+        }
+    }
+
+    /// The branch, tag, range, commit or reference name.
+    pub fn value(&self) -> &str {
+        match self {
+            Self::Branch(v) | Self::Tag(v) | Self::Semver(v) | Self::Commit(v) | Self::Name(v) => v,
+        }
+    }
+}
+
+/// `<field> <value>`, as in `tag v1.0.0`.
+impl fmt::Display for GitRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field(), self.value())
+    }
 }
 
 /// Sync options as given (raw), with Flux's defaults.
@@ -173,12 +204,7 @@ fn validate_path(path: &str) -> Result<(), ManifestError> {
 }
 
 fn validate_git_ref(git_ref: &GitRef) -> Result<(), ManifestError> {
-    let (option, value) = match git_ref {
-        GitRef::Branch(v) => ("branch", v),
-        GitRef::Tag(v) => ("tag", v),
-        GitRef::Semver(v) => ("semver", v),
-        GitRef::Commit(v) => ("commit", v),
-    };
+    let (option, value) = (git_ref.field(), git_ref.value());
     if value.trim().is_empty() {
         return Err(ManifestError::invalid(option, value, "must not be empty"));
     }
@@ -205,13 +231,7 @@ pub fn render_sync(spec: &SyncSpec) -> Rendered {
 pub fn sync_objects(spec: &SyncSpec) -> Vec<Value> {
     let mut git_ref = Map::new();
     if let Some(r) = &spec.git_ref {
-        let (key, value) = match r {
-            GitRef::Branch(v) => ("branch", v),
-            GitRef::Tag(v) => ("tag", v),
-            GitRef::Semver(v) => ("semver", v),
-            GitRef::Commit(v) => ("commit", v),
-        };
-        git_ref.insert(key.to_string(), Value::from(value.as_str()));
+        git_ref.insert(r.field().to_string(), Value::from(r.value()));
     }
     let mut source_spec = json!({
         "interval": spec.interval.to_string(),
@@ -299,6 +319,7 @@ spec:
             (GitRef::Tag("v1.0.0".into()), "tag"),
             (GitRef::Semver(">=1.0.0".into()), "semver"),
             (GitRef::Commit("a".repeat(40)), "commit"),
+            (GitRef::Name("refs/pull/1/head".into()), "name"),
         ] {
             let spec = SyncSpec::from_options(SyncOptions {
                 git_ref: Some(git_ref),

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use flux_core::cluster::{DriftChange, ObjectDrift, Observation, Readiness};
 use flux_core::manifests::{parse_documents, Rendered};
+use flux_core::sync::SpecRef;
 use serde_json::Value as Json;
 use tfplug::Diagnostics;
 
 use super::files::ExpectedFiles;
 use super::model::BootstrapModel;
-use super::sync_ref::{self, RefFields};
 
 /// The install and sync objects as committed in git, with `kustomization.yaml`'s
 /// patches: what kustomize-controller applies. `None` when a file is missing or
@@ -228,19 +228,11 @@ pub fn describe(
 /// (changed by hand, say). A stale field of lower precedence beside the wanted one is
 /// not drift: source-controller ignores it (kustomize-controller leaves a `branch`
 /// beside a `commit`, since a commit's `gotk-sync.yaml` cannot name itself).
-pub fn describe_ref(
-    model: &BootstrapModel,
-    live: &RefFields,
-    wanted: &RefFields,
-) -> Option<String> {
+pub fn describe_ref(model: &BootstrapModel, live: &SpecRef, wanted: &SpecRef) -> Option<String> {
     let ns = &model.namespace;
-    (sync_ref::followed(live) != sync_ref::followed(wanted)).then(|| {
-        format!(
-            "GitRepository {ns}/{ns} follows {} (spec.ref), expected {}",
-            sync_ref::describe(live),
-            sync_ref::describe(wanted)
-        )
-    })
+    let (live, wanted) = (live.followed(), wanted.followed());
+    (live != wanted)
+        .then(|| format!("GitRepository {ns}/{ns} follows {live} (spec.ref), expected {wanted}"))
 }
 
 #[cfg(test)]
@@ -304,7 +296,8 @@ mod tests {
     #[test]
     fn describe_ref_changed_by_hand_names_both_refs_and_ignores_lower_precedence() {
         let m = model();
-        let fields = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        let fields =
+            |v: serde_json::Value| SpecRef::of_object(&serde_json::json!({"spec": {"ref": v}}));
         let wanted = fields(serde_json::json!({"branch": "main"}));
         let by_hand = fields(serde_json::json!({"branch": "main", "tag": "v0.9.0"}));
         assert_eq!(

@@ -3,6 +3,7 @@
 //! reference's defects fixed (see docs/resources/bootstrap_git.md).
 
 mod connection;
+mod destroy;
 mod drift;
 mod files;
 mod import;
@@ -10,10 +11,12 @@ pub mod model;
 mod observe;
 mod operations;
 mod plan_files;
+mod read;
 mod references;
 pub mod schema;
 mod sync_ref;
 mod upgrade;
+mod validate;
 
 use async_trait::async_trait;
 use flux_core::cluster::Cluster;
@@ -95,7 +98,7 @@ impl Resource<ProviderData> for BootstrapGit {
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        model::validate_config(config, diags);
+        validate::validate_config(config, diags);
         let root = tfplug::ObjectAccess::root(config);
         crate::config::kubernetes::validate(
             config.attr("kubernetes"),

@@ -8,6 +8,7 @@ use flux_core::cluster::{
     deployment_readiness, flux_readiness, normalize_revision, Cluster, ClusterError,
     ComponentObservation, FluxObjectObservation, ObjectRef, Observation, Readiness,
 };
+use flux_core::sync::SpecRef;
 use serde_json::Value as Json;
 
 fn text(object: &Json, pointer: &str) -> Option<String> {
@@ -135,7 +136,7 @@ pub async fn observe(
 pub async fn find_git_ref(
     cluster: &Cluster,
     namespace: &str,
-) -> Result<Option<super::sync_ref::RefFields>, ClusterError> {
+) -> Result<Option<SpecRef>, ClusterError> {
     let object = ObjectRef::new(
         "source.toolkit.fluxcd.io/v1",
         "GitRepository",
@@ -146,5 +147,5 @@ pub async fn find_git_ref(
         .find_object(&object)
         .await?
         .as_ref()
-        .map(super::sync_ref::live))
+        .map(SpecRef::of_object))
 }

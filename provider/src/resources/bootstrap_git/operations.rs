@@ -1,25 +1,25 @@
-//! The work behind Create, Update, Read and Delete: git transactions through the
-//! repository cache, server-side apply, Secrets and readiness waits.
+//! The work behind Create and Update (Read and Delete are `read`'s and `destroy`'s):
+//! git transactions through the repository cache, server-side apply, Secrets and
+//! readiness waits.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use flux_core::cluster::{
     git_secret_data, image_pull_secret_data, Cluster, ClusterError, ObjectRef, SecretSpec,
-    SecretType, UninstallSpec, WaitRule, WaitTarget,
+    SecretType, WaitRule, WaitTarget,
 };
 use flux_core::git::{
     CommitOutcome, GitError, Observation as GitObservation, RepoCache, Transaction,
 };
-use flux_core::manifests::GitRef;
+use flux_core::sync::SpecRef;
 use tfplug::{Diagnostic, Diagnostics};
 use tokio::time::Instant;
 
-use super::drift;
 use super::files::{self, ExpectedFiles};
-use super::model::{BootstrapModel, FILES};
+use super::model::BootstrapModel;
 use super::sync_ref;
 use crate::cluster_task::run_on_cluster;
 use crate::connection::GitTarget;
@@ -27,9 +27,6 @@ use crate::connection::GitTarget;
 /// How long one wait round lasts before the branch tip is read again (another
 /// bootstrap into the same repository may have moved it).
 const WAIT_ROUND: Duration = Duration::from_secs(20);
-
-/// Poll interval of the destroy checks.
-const POLL: Duration = Duration::from_secs(2);
 
 /// One bootstrap's model and connections.
 pub struct Bootstrap {
@@ -67,7 +64,8 @@ fn git_error(summary: &str, e: &GitError) -> Diagnostic {
     }
 }
 
-fn cluster_error(summary: &str, e: &flux_core::cluster::ClusterError) -> Diagnostic {
+/// A cluster failure as a diagnostic with `summary`, the error chain as its detail.
+pub(super) fn cluster_error(summary: &str, e: &ClusterError) -> Diagnostic {
     Diagnostic::from_error(summary, e)
 }
 
@@ -120,7 +118,7 @@ impl Bootstrap {
         .await
     }
 
-    async fn commit(&self, mut tx: Transaction) -> Result<CommitOutcome, Diagnostic> {
+    pub(super) async fn commit(&self, mut tx: Transaction) -> Result<CommitOutcome, Diagnostic> {
         let cache = self.cache.clone();
         let git = self.git.clone();
         tx.author = git.author.clone();
@@ -263,7 +261,7 @@ impl Bootstrap {
             (Err(error), Ok(())) | (Ok(_), Err(error)) => return Err(error.into()),
         };
         // The new ref is written in one request before the apply (see sync_ref).
-        let wanted_ref = sync_ref::planned(&sync, &ns);
+        let wanted_ref = SpecRef::planned(&sync, &ns);
         let written = match &wanted_ref {
             Some(wanted) => sync_ref::write(&self.cluster, &ns, wanted).await?,
             None => None,
@@ -332,7 +330,9 @@ impl Bootstrap {
         Ok(())
     }
 
-    async fn observe_cluster(&self) -> Result<flux_core::cluster::Observation, ClusterError> {
+    pub(super) async fn observe_cluster(
+        &self,
+    ) -> Result<flux_core::cluster::Observation, ClusterError> {
         super::observe::observe(
             &self.cluster,
             self.model.namespace.clone(),
@@ -437,252 +437,6 @@ impl Bootstrap {
             }
         }
         Ok(self.read_git(Vec::new()).await?.commit)
-    }
-
-    /// Read: the files of the current path from git, then the cluster. Returns the
-    /// refreshed `repository_files` and the cluster's drift, one line per finding.
-    #[tracing::instrument(skip_all, fields(namespace = %self.model.namespace))]
-    pub async fn observe(
-        &mut self,
-        diags: &mut Diagnostics,
-    ) -> Result<(BTreeMap<String, String>, Vec<String>), Diagnostic> {
-        // The files of the current path: an update that moved them leaves the keys of
-        // the old path in state (see plan_files), which this read replaces.
-        let keys: Vec<String> = FILES.iter().map(|f| self.model.file_key(f)).collect();
-        let seen = self.read_git(keys.clone()).await?;
-        let tip = seen.commit.clone();
-        let files: BTreeMap<String, String> = seen
-            .files
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|b| (k, String::from_utf8_lossy(&b).into_owned())))
-            .collect();
-        // Credentials are compared only when that needs no network (a pinned key).
-        // Without configured credentials any existing Secret is the right one.
-        let expected_secret = (!self.model.disable_secret_creation
-            && self.git.configures_credentials()
-            && self.git.host_key_pinned())
-        .then(|| git_secret_data(&self.git.credentials()).fingerprint());
-        let cluster = self
-            .observe_cluster()
-            .await
-            .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
-        let ns = &self.model.namespace;
-        if let Some(k) = &cluster.kustomization {
-            if let flux_core::cluster::Readiness::Failed(message) = &k.readiness {
-                diags.warning(
-                    "Flux Kustomization Not Ready",
-                    format!("Kustomization {ns}/{ns} is not ready: {message}. This is usually a manifest under the synced path; Flux itself is not redeployed for it."),
-                );
-            }
-        }
-        for suspension in drift::suspensions(&self.model, &cluster) {
-            diags.warning("Flux Sync Suspended", suspension);
-        }
-        // The images Flux applies from git, unless an override may patch them.
-        let expected_images = self
-            .model
-            .kustomization_override
-            .is_none()
-            .then(|| files.get(&self.model.file_key("gotk-components.yaml")))
-            .flatten()
-            .map(|text| drift::images_of(text));
-        let mut lines = drift::describe(
-            &self.model,
-            &cluster,
-            expected_secret.as_deref(),
-            expected_images.as_ref(),
-        );
-        // An override may patch the ref itself; then the model does not say which it is.
-        if cluster.git_repository.is_some() && self.model.kustomization_override.is_none() {
-            let live = super::observe::find_git_ref(&self.cluster, ns)
-                .await
-                .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
-            let wanted = sync_ref::fields_of(
-                &self
-                    .model
-                    .sync_ref
-                    .clone()
-                    .unwrap_or_else(|| GitRef::Branch(self.git.branch().to_string())),
-            );
-            lines.extend(live.and_then(|live| drift::describe_ref(&self.model, &live, &wanted)));
-        }
-        // Compared only once Flux applied the commit read: until then the cluster is
-        // behind git (an edit pushed a moment ago), not changed by hand.
-        let caught_up = cluster
-            .kustomization
-            .as_ref()
-            .and_then(|k| k.last_applied_revision.as_deref())
-            .zip(tip.as_deref())
-            .is_some_and(|(applied, tip)| applied.ends_with(tip));
-        if let Some(objects) = caught_up
-            .then(|| drift::committed_objects(&self.model, &files))
-            .flatten()
-        {
-            let found = self
-                .cluster
-                .drift_of(&objects)
-                .await
-                .map_err(|e| cluster_error("Failed To Compare Flux In The Cluster", &e))?;
-            let applied = drift::describe_applied(&found, &lines);
-            lines.extend(applied);
-        }
-        if !lines.is_empty() {
-            tracing::info!(findings = lines.len(), "cluster drift");
-        }
-        Ok((files, lines))
-    }
-
-    /// Waits until the namespace is gone, so that a bootstrap right after a destroy
-    /// (a replacement, or the next test) does not meet a terminating namespace.
-    async fn wait_namespace_gone(&self, deadline: Instant) -> Result<(), Diagnostic> {
-        let namespace = ObjectRef::new("v1", "Namespace", None, &self.model.namespace);
-        loop {
-            let found = self
-                .cluster
-                .find_object(&namespace)
-                .await
-                .map_err(|e| cluster_error("Failed To Read The Namespace", &e))?;
-            if found.is_none() {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(Diagnostic::error(
-                    "Namespace Still Terminating",
-                    format!(
-                        "Namespace {} was deleted but is still terminating at the end of timeouts.delete.",
-                        self.model.namespace
-                    ),
-                ));
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    /// Whether any Flux CRD or controller Deployment of this bootstrap is still there
-    /// and not being deleted, once deletions had until `deadline` to finish.
-    async fn flux_remains(&self, deadline: Instant) -> Result<bool, Diagnostic> {
-        loop {
-            let remains = self.flux_remains_now().await?;
-            if !remains || Instant::now() >= deadline {
-                return Ok(remains);
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    async fn flux_remains_now(&self) -> Result<bool, Diagnostic> {
-        const CRDS: [&str; 3] = [
-            "gitrepositories.source.toolkit.fluxcd.io",
-            "kustomizations.kustomize.toolkit.fluxcd.io",
-            "helmreleases.helm.toolkit.fluxcd.io",
-        ];
-        let ns = self.model.namespace.as_str();
-        let mut objects: Vec<ObjectRef> = CRDS
-            .iter()
-            .map(|c| {
-                ObjectRef::new(
-                    "apiextensions.k8s.io/v1",
-                    "CustomResourceDefinition",
-                    None,
-                    c,
-                )
-            })
-            .collect();
-        objects.extend(
-            self.model
-                .all_components()
-                .iter()
-                .map(|c| ObjectRef::new("apps/v1", "Deployment", Some(ns), c)),
-        );
-        for object in objects {
-            let found = self
-                .cluster
-                .find_object(&object)
-                .await
-                .map_err(|e| cluster_error("Failed To Read Flux In The Cluster", &e))?;
-            let terminating = found
-                .as_ref()
-                .is_some_and(|o| o.pointer("/metadata/deletionTimestamp").is_some());
-            if found.is_some() && !terminating {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// Delete: uninstall from the cluster, then remove the files from git. Both steps
-    /// tolerate what is already gone.
-    #[tracing::instrument(skip_all, fields(namespace = %self.model.namespace))]
-    pub async fn destroy(
-        &mut self,
-        tracked: &[String],
-        timeout: Duration,
-    ) -> Result<(), Diagnostics> {
-        let spec = UninstallSpec {
-            namespace: self.model.namespace.clone(),
-            root_name: self.model.namespace.clone(),
-            keep_namespace: self.model.keep_namespace,
-            // Half the delete timeout at most, so the uninstall itself keeps time.
-            drain: self.model.drain_workloads.then_some(timeout / 2),
-        };
-        let deadline = Instant::now() + timeout;
-        let uninstall = tokio::time::timeout(
-            timeout,
-            run_on_cluster(
-                &self.cluster,
-                move |c| async move { c.uninstall(&spec).await },
-            ),
-        )
-        .await;
-        match uninstall {
-            Ok(Err(d)) => return Err(d.into()),
-            Ok(Ok(Ok(outcome))) => tracing::info!(
-                deleted = outcome.deleted.len(),
-                namespace = ?outcome.namespace,
-                "flux uninstalled"
-            ),
-            Ok(Ok(Err(e))) => {
-                // Some steps fail on kinds the cluster does not serve (an unserved API
-                // group answers discovery with a plain-text 404); what matters is that
-                // Flux is gone, so check that instead of trusting the step errors.
-                if !self.flux_remains(deadline).await? {
-                    tracing::warn!("uninstall reported failures but flux is gone");
-                } else {
-                    return Err(cluster_error("Failed To Uninstall Flux", &e).into());
-                }
-            }
-            Err(_) => {
-                return Err(Diagnostic::error(
-                    "Uninstall Timed Out",
-                    format!(
-                        "Flux was not uninstalled within {}s (timeouts.delete).",
-                        timeout.as_secs()
-                    ),
-                )
-                .into())
-            }
-        }
-        if !self.model.keep_namespace {
-            self.wait_namespace_gone(deadline).await?;
-        }
-        if self.model.delete_git_manifests {
-            // The current path's files and any the state still names (a path moved
-            // by an update that no refresh has seen since).
-            let deletes: BTreeSet<String> = FILES
-                .iter()
-                .map(|f| self.model.file_key(f))
-                .chain(tracked.iter().cloned())
-                .collect();
-            let tx = Transaction {
-                deletes,
-                message: "Uninstall Flux".to_string(),
-                ..Transaction::default()
-            };
-            self.pin_host_key().await?;
-            let outcome = self.commit(tx).await?;
-            tracing::info!(pushed = outcome.pushed(), "manifests removed from git");
-        }
-        Ok(())
     }
 }
 

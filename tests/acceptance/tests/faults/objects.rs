@@ -27,7 +27,7 @@ const GIT_CUT: Row = Row {
 
 const API_DOWN: Row = Row {
     fault: "API server down before the apply of an object delivered to the cluster",
-    user_sees: "an error naming the API server and `Connection refused`",
+    user_sees: "`Cluster Operation Failed`, naming the object it was writing and `Connection refused`",
     left: "nothing",
     next_apply: "creates the object; the plan after it is empty",
 };
@@ -181,7 +181,11 @@ fn faults_object_in_cluster_with_the_api_server_down_or_lost() {
 
     proxy.close();
     let out = wd.apply().failure();
-    for part in [via.as_str(), "Connection refused"] {
+    for part in [
+        "Cluster Operation Failed",
+        &format!("Secret/{ns}/app-auth"),
+        "Connection refused",
+    ] {
         assert!(out.flat().contains(part), "{}", out.report());
     }
     let exists = || {
