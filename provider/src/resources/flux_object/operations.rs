@@ -8,8 +8,7 @@ use std::time::Duration;
 use flux_core::cluster::{Cluster, ObjectRef, SecretData, SecretSpec, SecretType};
 use flux_core::git::RepoCache;
 use flux_core::objects::{
-    self, FieldError, FileChange, GitDelivery, GitDestination, KindDef, ObjectError, ObjectSpec,
-    ObjectStatus,
+    self, FileChange, GitDelivery, GitDestination, KindDef, ObjectError, ObjectSpec, ObjectStatus,
 };
 use serde_json::{Map, Value as Json};
 use tfplug::{AttributePath, Diagnostic, Diagnostics, PlanContext, Schema, Value};
@@ -20,6 +19,7 @@ use super::schema::{DEFAULT_NAMESPACE, DEFAULT_TIMEOUT};
 use super::status::{self, StatusAttribute};
 use crate::cluster_task::run_on_cluster;
 use crate::config::{ProviderData, Setting};
+use crate::diagnostics::field_errors;
 
 /// Private state of an imported resource: its first read takes every field from
 /// the object.
@@ -105,33 +105,6 @@ impl Settings {
 
 fn normalize_directory(dir: &str) -> String {
     dir.trim_start_matches("./").trim_matches('/').to_string()
-}
-
-/// An `a.b[0].c` field path as an attribute path.
-fn attribute_path(path: &str) -> AttributePath {
-    let mut out = AttributePath::root();
-    for part in path.split('.') {
-        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
-        out = out.at_attr(name);
-        for index in rest.split('[') {
-            if let Ok(i) = index.trim_end_matches(']').parse::<usize>() {
-                out = out.at_index(i);
-            }
-        }
-    }
-    out
-}
-
-fn field_errors(errors: &[FieldError], diags: &mut Diagnostics) {
-    for e in errors {
-        diags.push(
-            Diagnostic::error(
-                "Invalid Attribute Value",
-                format!("{}: {}.", e.path, e.reason),
-            )
-            .at(attribute_path(&e.path)),
-        );
-    }
 }
 
 fn object_error(summary: &str, e: &ObjectError) -> Diagnostics {
@@ -831,20 +804,6 @@ pub fn import_state(
 mod tests {
     use super::*;
     use flux_core::objects::kinds::KUSTOMIZATION;
-
-    #[test]
-    fn attribute_path_reads_nested_and_indexed_fields() {
-        assert_eq!(
-            attribute_path("health_checks[0].kind"),
-            AttributePath::attr("health_checks")
-                .at_index(0)
-                .at_attr("kind")
-        );
-        assert_eq!(
-            attribute_path("source_ref.kind"),
-            AttributePath::attr("source_ref").at_attr("kind")
-        );
-    }
 
     #[test]
     fn import_state_id_forms_choose_the_delivery() {
