@@ -1,6 +1,6 @@
 //! Flux bootstrapping backend: install and sync manifests, git and cluster engines.
 //!
-//! This crate knows nothing of Terraform: it takes validated specs, does the work
+//! This crate knows nothing of its callers' configuration language: it takes validated specs, does the work
 //! against git and the cluster, and returns outcomes and observations.
 
 pub mod cluster;

@@ -2,7 +2,32 @@
 //! can be reviewed together.
 
 use flux_core::manifests::ManifestError;
+use flux_core::objects::{FieldError, FieldPath, PathSegment};
 use tfplug::{AttributePath, Diagnostic, Diagnostics};
+
+/// Invalid fields of a Flux object, each located at its attribute: a field's name
+/// is its attribute's name, so the path maps step by step.
+pub fn field_errors(errors: &[FieldError], diags: &mut Diagnostics) {
+    for error in errors {
+        diags.push(
+            Diagnostic::error(
+                "Invalid Attribute Value",
+                format!("{}: {}.", error.path, error.reason),
+            )
+            .at(attribute_path(&error.path)),
+        );
+    }
+}
+
+/// A Flux object's field path as the attribute path of the resource.
+fn attribute_path(path: &FieldPath) -> AttributePath {
+    path.segments()
+        .iter()
+        .fold(AttributePath::root(), |at, segment| match segment {
+            PathSegment::Field(name) => at.at_attr(*name),
+            PathSegment::Index(index) => at.at_index(*index),
+        })
+}
 
 /// Validation errors from the manifest options, each located at the attribute of the
 /// option it names. `rename` maps option names to attribute names where they differ.
@@ -36,5 +61,29 @@ pub fn manifest_error(error: &ManifestError, rename: &[(&str, &str)]) -> Diagnos
     match located {
         Some(path) => diagnostic.at(path),
         None => diagnostic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_error_is_located_at_its_attribute() {
+        let path = FieldPath::field("health_checks")
+            .at_index(0)
+            .at_field("kind");
+        let mut diags = Diagnostics::new();
+        field_errors(&[FieldError::new(path, "is required")], &mut diags);
+        let diagnostic = diags.iter().next().unwrap();
+        assert_eq!(
+            diagnostic.path,
+            Some(
+                AttributePath::attr("health_checks")
+                    .at_index(0)
+                    .at_attr("kind")
+            )
+        );
+        assert_eq!(diagnostic.detail, "health_checks[0].kind: is required.");
     }
 }

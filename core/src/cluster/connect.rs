@@ -1,11 +1,11 @@
-//! Turns a [`ConnectionSpec`] (the provider's `kubernetes = {...}` block) into a `kube::Config`.
+//! Turns a [`ConnectionSpec`] (how to reach the Kubernetes API server) into a `kube::Config`.
 //!
-//! Loading follows the reference provider: kubeconfig files are read only when a path names
+//! Loading follows the usual rules of tools given explicit settings: kubeconfig files are read only when a path names
 //! them (never the home-directory default), several files merge with "first one wins", and the
-//! static attributes override whatever the selected context gave. With nothing configured at
+//! static settings override whatever the selected context gave. With nothing configured at
 //! all the in-cluster configuration is used. Nothing here dials the API server.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine as _;
 use kube::config::{
@@ -13,9 +13,11 @@ use kube::config::{
     Kubeconfig, KubeconfigError, NamedAuthInfo, NamedCluster, NamedContext,
 };
 
+use super::kubeconfig;
 use crate::Sensitive;
 
-/// The connection settings of the provider's `kubernetes` block, unvalidated until
+/// How to reach the API server: kubeconfig files, the entries to pick from them and static
+/// settings that override what those entries give, unvalidated until
 /// [`ConnectionSpec::validate`] accepts them.
 ///
 /// The env fallbacks `KUBE_CONFIG_PATH` / `KUBE_CONFIG_PATHS` are not read here: the caller
@@ -55,7 +57,7 @@ pub struct ConnectionSpec {
     pub exec: Option<ExecSpec>,
 }
 
-/// A client-go exec credential plugin (`kubernetes.exec`).
+/// A client-go exec credential plugin.
 #[derive(Clone, Debug, Default)]
 pub struct ExecSpec {
     /// `client.authentication.k8s.io/v1` or `v1beta1`.
@@ -71,11 +73,11 @@ pub struct ExecSpec {
 /// A connection setting that cannot be used, or a kubeconfig that cannot be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionError {
-    /// A `kubernetes` attribute has an unusable value.
-    #[error("invalid kubernetes.{attribute}: {reason}")]
+    /// A connection setting has an unusable value.
+    #[error("invalid cluster connection setting {setting}: {reason}")]
     Invalid {
-        /// The attribute name inside the `kubernetes` block.
-        attribute: &'static str,
+        /// The setting, as [`ConnectionSpec`] names it (`client_key`, `exec.command`).
+        setting: &'static str,
         /// What is wrong with it (never the value itself).
         reason: String,
     },
@@ -98,15 +100,15 @@ pub enum ConnectionError {
         source: KubeconfigError,
     },
     /// A context, cluster or user named by the configuration does not exist.
-    #[error("kubernetes.{attribute} names {name:?}, which is not in the kubeconfig")]
+    #[error("{setting} names {name:?}, which is not in the kubeconfig")]
     UnknownEntry {
-        /// The attribute that named it.
-        attribute: &'static str,
+        /// The setting that named it.
+        setting: &'static str,
         /// The missing entry.
         name: String,
     },
     /// No server URL was found in the configuration.
-    #[error("no API server: set kubernetes.host or a kubeconfig whose cluster has a server")]
+    #[error("no API server: set a host or a kubeconfig whose cluster has a server")]
     MissingHost,
     /// kube rejected the assembled configuration (bad PEM, bad URL, ...).
     #[error("failed to build the kubernetes client configuration")]
@@ -133,8 +135,8 @@ pub enum ConnectionError {
 
 impl ConnectionSpec {
     /// Fills `config_path` / `config_paths` from the values of `KUBE_CONFIG_PATH` and
-    /// `KUBE_CONFIG_PATHS` (given by the caller) when the block left them unset, as the
-    /// reference does. `KUBE_CONFIG_PATHS` is split on the platform's path-list separator.
+    /// `KUBE_CONFIG_PATHS` (given by the caller) when the settings leave them unset, as the
+    /// common Kubernetes tools do. `KUBE_CONFIG_PATHS` is split on the platform's path-list separator.
     pub fn with_path_fallbacks(
         mut self,
         kube_config_path: Option<&str>,
@@ -155,7 +157,7 @@ impl ConnectionSpec {
         self
     }
 
-    /// Checks every static attribute without touching the file system or the network.
+    /// Checks every static setting without touching the file system or the network.
     pub fn validate(&self) -> Result<(), ConnectionError> {
         if let Some(host) = &self.host {
             let url = self.host_url(host);
@@ -213,8 +215,12 @@ impl ConnectionSpec {
     /// The kubeconfig files in use: `config_path` if set, else `config_paths`.
     fn kubeconfig_paths(&self) -> Vec<PathBuf> {
         match &self.config_path {
-            Some(path) => vec![expand_home(path)],
-            None => self.config_paths.iter().map(|p| expand_home(p)).collect(),
+            Some(path) => vec![kubeconfig::expand_home(path)],
+            None => self
+                .config_paths
+                .iter()
+                .map(|p| kubeconfig::expand_home(p))
+                .collect(),
         }
     }
 
@@ -258,8 +264,8 @@ impl ConnectionSpec {
         let (mut cluster, mut user, namespace) = if paths.is_empty() {
             (KubeCluster::default(), AuthInfo::default(), None)
         } else {
-            let merged = read_merged(&paths)?;
-            self.select_entries(merged)?
+            let merged = kubeconfig::read_merged(&paths)?;
+            kubeconfig::select_entries(self, merged)?
         };
         self.override_cluster(&mut cluster);
         self.override_user(&mut user);
@@ -294,74 +300,6 @@ impl ConnectionSpec {
         kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
             .await
             .map_err(|source| ConnectionError::Build { source })
-    }
-
-    /// Picks the context, cluster and user the way client-go does, honouring the overrides.
-    fn select_entries(
-        &self,
-        config: Kubeconfig,
-    ) -> Result<(KubeCluster, AuthInfo, Option<String>), ConnectionError> {
-        let context_name = self
-            .config_context
-            .clone()
-            .or_else(|| config.current_context.clone())
-            .filter(|n| !n.is_empty());
-        let context = match &context_name {
-            Some(name) => config
-                .contexts
-                .iter()
-                .find(|c| &c.name == name)
-                .and_then(|c| c.context.clone())
-                .ok_or_else(|| ConnectionError::UnknownEntry {
-                    attribute: "config_context",
-                    name: name.clone(),
-                })?,
-            None => Context::default(),
-        };
-        let cluster_name = self
-            .config_context_cluster
-            .clone()
-            .unwrap_or_else(|| context.cluster.clone());
-        let cluster = if cluster_name.is_empty() {
-            KubeCluster::default()
-        } else {
-            config
-                .clusters
-                .iter()
-                .find(|c| c.name == cluster_name)
-                .and_then(|c| c.cluster.clone())
-                .ok_or_else(|| ConnectionError::UnknownEntry {
-                    attribute: "config_context_cluster",
-                    name: cluster_name.clone(),
-                })?
-        };
-        let user_name = self
-            .config_context_auth_info
-            .clone()
-            .or_else(|| context.user.clone());
-        let user = match user_name {
-            Some(name) if !name.is_empty() => {
-                let found = config
-                    .auth_infos
-                    .iter()
-                    .find(|u| u.name == name)
-                    .and_then(|u| u.auth_info.clone());
-                match (found, &self.config_context_auth_info) {
-                    (Some(user), _) => user,
-                    // An explicitly named user must exist; a context's dangling user is
-                    // tolerated, as client-go does.
-                    (None, Some(_)) => {
-                        return Err(ConnectionError::UnknownEntry {
-                            attribute: "config_context_auth_info",
-                            name,
-                        })
-                    }
-                    (None, None) => AuthInfo::default(),
-                }
-            }
-            _ => AuthInfo::default(),
-        };
-        Ok((cluster, user, context.namespace))
     }
 
     fn override_cluster(&self, cluster: &mut KubeCluster) {
@@ -428,14 +366,14 @@ impl ConnectionSpec {
     }
 }
 
-fn invalid(attribute: &'static str, reason: impl Into<String>) -> ConnectionError {
+fn invalid(setting: &'static str, reason: impl Into<String>) -> ConnectionError {
     ConnectionError::Invalid {
-        attribute,
+        setting,
         reason: reason.into(),
     }
 }
 
-fn check_pem(attribute: &'static str, text: &str, label: &str) -> Result<(), ConnectionError> {
+fn check_pem(setting: &'static str, text: &str, label: &str) -> Result<(), ConnectionError> {
     let has_block = text.lines().any(|line| {
         line.starts_with("-----BEGIN ") && line.trim_end().ends_with(&format!("{label}-----"))
     });
@@ -443,7 +381,7 @@ fn check_pem(attribute: &'static str, text: &str, label: &str) -> Result<(), Con
         Ok(())
     } else {
         Err(invalid(
-            attribute,
+            setting,
             format!("expected a PEM block ending in {label}"),
         ))
     }
@@ -451,38 +389,6 @@ fn check_pem(attribute: &'static str, text: &str, label: &str) -> Result<(), Con
 
 fn encode(pem: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(pem.as_bytes())
-}
-
-/// `~` and `~/...` become the home directory, as the reference expands them.
-fn expand_home(path: &Path) -> PathBuf {
-    let Ok(rest) = path.strip_prefix("~") else {
-        return path.to_path_buf();
-    };
-    match std::env::var_os("HOME") {
-        Some(home) => PathBuf::from(home).join(rest),
-        None => path.to_path_buf(),
-    }
-}
-
-fn read_merged(paths: &[PathBuf]) -> Result<Kubeconfig, ConnectionError> {
-    let mut merged: Option<Kubeconfig> = None;
-    for path in paths {
-        let next =
-            Kubeconfig::read_from(path).map_err(|source| ConnectionError::ReadKubeconfig {
-                path: path.clone(),
-                source,
-            })?;
-        merged = Some(match merged {
-            None => next,
-            Some(prev) => prev
-                .merge(next)
-                .map_err(|source| ConnectionError::MergeKubeconfig {
-                    path: path.clone(),
-                    source,
-                })?,
-        });
-    }
-    Ok(merged.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -510,11 +416,11 @@ mod tests {
             ..ConnectionSpec::default()
         };
         let err = spec.validate().unwrap_err().to_string();
-        assert!(err.contains("kubernetes.client_key"), "{err}");
+        assert!(err.contains("setting client_key"), "{err}");
     }
 
     #[test]
-    fn validate_bad_ca_names_attribute_without_value() {
+    fn validate_bad_ca_names_setting_without_value() {
         let spec = ConnectionSpec {
             cluster_ca_certificate: Some("not-a-pem-secret".into()),
             ..ConnectionSpec::default()

@@ -18,6 +18,7 @@ mod connect;
 mod drift;
 mod error;
 mod history;
+mod kubeconfig;
 mod observe;
 mod patch;
 mod readiness;
@@ -63,7 +64,7 @@ pub const FIELD_MANAGER: &str = "flux";
 /// A Kubernetes cluster, connected on first use.
 ///
 /// [`Cluster::new`] only validates the settings; the kubeconfig files are read and the server
-/// is dialled by the first operation, so a plan can run before the cluster exists. The client
+/// is dialled by the first operation, so that settings can be checked before the cluster exists. The client
 /// and the discovery results are then cached for the life of the value.
 pub struct Cluster {
     spec: ConnectionSpec,

@@ -1,4 +1,4 @@
-//! Drift read: what the cluster holds of a Flux install, as data a plan can show.
+//! Drift read: what the cluster holds of a Flux install, as data a caller can compare and show.
 
 use serde_json::Value;
 

@@ -69,7 +69,7 @@ impl SecretData {
         self.entries.is_empty()
     }
 
-    /// A digest of keys and values (`sha256:<hex>`), safe to show in a plan: it changes
+    /// A digest of keys and values (`sha256:<hex>`), safe to show to a user: it changes
     /// whenever the content does and reveals nothing else.
     pub fn fingerprint(&self) -> String {
         fingerprint(

@@ -1,7 +1,7 @@
 //! Waiting out a deletion still in progress before installing again.
 //!
-//! An uninstall returns while Flux's namespace and CRDs may still be terminating (the
-//! reference provider's destroy does). Applying then fails in confusing ways: a CRD
+//! An uninstall returns while Flux's namespace and CRDs may still be terminating (as
+//! `flux uninstall` does). Applying then fails in confusing ways: a CRD
 //! that is being deleted cannot become Established, and objects cannot be created in
 //! a terminating namespace. So an install first waits, bounded, until the
 //! cluster-scoped objects of its set that are being deleted are gone.

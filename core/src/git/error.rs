@@ -10,7 +10,7 @@ pub enum GitError {
     /// is invalid; `field` names it (e.g. `url`, `branch`, `ssh.known_hosts`).
     #[error("invalid {field}: {reason}")]
     Invalid {
-        /// The attribute that caused the error.
+        /// The field that caused the error.
         field: &'static str,
         /// Why the value is rejected; never contains a secret.
         reason: String,

@@ -354,7 +354,7 @@ mod tests {
     }
 
     // Found by the known_hosts fuzz target: many `*` against a long host name took
-    // exponential time (a plan that never ends).
+    // exponential time (a match that never ends).
     #[test]
     fn check_many_wildcards_is_fast() {
         let key = blob("ssh-ed25519", b"k");

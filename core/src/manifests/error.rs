@@ -2,15 +2,15 @@
 
 /// A failure to validate options, load base manifests, render or apply an override.
 ///
-/// Validation variants name the option (the `flux_bootstrap_git` attribute of the same
-/// name) in [`ManifestError::option`], so a caller can attach its attribute path.
+/// Validation variants name the option (a field of the install or sync options) in
+/// [`ManifestError::option`], so a caller can point at the setting it came from.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ManifestError {
     /// A value that breaks an option's rule.
     #[error("invalid {option} {value:?}: {reason}")]
     InvalidOption {
-        /// The option (attribute) name, e.g. `namespace`.
+        /// The option name, e.g. `namespace`.
         option: &'static str,
         /// The offending value.
         value: String,
@@ -183,7 +183,7 @@ pub enum ManifestError {
 }
 
 impl ManifestError {
-    /// The option (Terraform attribute) the error is about, when it is about one.
+    /// The option the error is about, when it is about one.
     pub fn option(&self) -> Option<&str> {
         match self {
             Self::InvalidOption { option, .. } => Some(option),

@@ -1,7 +1,7 @@
 //! Validation of the install and sync options, one function per rule.
 //!
-//! Each returns a [`ManifestError::InvalidOption`] naming the option, so the provider can
-//! attach the attribute path; none of them touches git or the cluster.
+//! Each returns a [`ManifestError::InvalidOption`] naming the option, so the caller can
+//! point at the setting it came from; none of them touches git or the cluster.
 
 use std::sync::LazyLock;
 

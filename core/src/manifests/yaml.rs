@@ -11,7 +11,7 @@ use super::ManifestError;
 
 /// Parses a multi-document YAML stream into JSON values, skipping empty documents.
 ///
-/// `what` names the input in errors (a file name or an attribute).
+/// `what` names the input in errors (a file name or an option).
 pub fn parse_yaml_stream(text: &str, what: &str) -> Result<Vec<Value>, ManifestError> {
     let mut out = Vec::new();
     for document in serde_norway::Deserializer::from_str(text) {

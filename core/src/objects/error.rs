@@ -5,22 +5,73 @@ use std::sync::Arc;
 use crate::cluster::ClusterError;
 use crate::git::GitError;
 
-/// One invalid field of an object spec, named by its path (`ref.branch`,
-/// `source_ref.kind`), as the provider's attributes are named.
+/// One step of a [`FieldPath`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// A field, by its snake_case name ([`FieldDef::name`](super::FieldDef::name)).
+    Field(&'static str),
+    /// An item of a list.
+    Index(usize),
+}
+
+/// Where a field sits in an object: field names and list indices, from the top of
+/// the spec (`metadata` fields by their own name, `name` and `namespace`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldPath(Vec<PathSegment>);
+
+impl FieldPath {
+    /// The top-level field `name`.
+    pub fn field(name: &'static str) -> Self {
+        Self(vec![PathSegment::Field(name)])
+    }
+
+    /// The field `name` inside this one.
+    pub fn at_field(mut self, name: &'static str) -> Self {
+        self.0.push(PathSegment::Field(name));
+        self
+    }
+
+    /// The item `index` of this list.
+    pub fn at_index(mut self, index: usize) -> Self {
+        self.0.push(PathSegment::Index(index));
+        self
+    }
+
+    /// The steps, outermost first.
+    pub fn segments(&self) -> &[PathSegment] {
+        &self.0
+    }
+}
+
+/// `source_ref.kind`, `health_checks[0].name`.
+impl std::fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                PathSegment::Field(name) if i == 0 => f.write_str(name)?,
+                PathSegment::Field(name) => write!(f, ".{name}")?,
+                PathSegment::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One invalid field of an object spec, with where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {reason}")]
 pub struct FieldError {
-    /// The field path, `.`-separated (list items as `name[0]`).
-    pub path: String,
+    /// Where the field is.
+    pub path: FieldPath,
     /// What is wrong, lowercase, no trailing period.
     pub reason: String,
 }
 
 impl FieldError {
     /// An error at `path`.
-    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(path: FieldPath, reason: impl Into<String>) -> Self {
         Self {
-            path: path.into(),
+            path,
             reason: reason.into(),
         }
     }

@@ -75,10 +75,21 @@ pub enum Check {
     Regex,
 }
 
+/// A field's two names: Flux's key and the snake_case name derived from it (see
+/// `kinds::naming`).
+#[derive(Debug, Clone, Copy)]
+pub struct FieldName {
+    /// The snake_case name.
+    pub name: &'static str,
+    /// The key in the Kubernetes object (camelCase, or a dotted path).
+    pub key: &'static str,
+}
+
 /// One field of a spec.
 #[derive(Debug, Clone, Copy)]
 pub struct FieldDef {
-    /// The snake_case name (the Terraform attribute).
+    /// The snake_case name, derived from [`FieldDef::key`]: what field paths in
+    /// errors and callers' settings call the field.
     pub name: &'static str,
     /// The key in the Kubernetes object (camelCase).
     pub key: &'static str,
@@ -100,10 +111,10 @@ pub struct FieldDef {
 
 impl FieldDef {
     /// An optional string field without default or check.
-    pub const fn string(name: &'static str, key: &'static str, doc: &'static str) -> Self {
+    pub const fn string(name: FieldName, doc: &'static str) -> Self {
         Self {
-            name,
-            key,
+            name: name.name,
+            key: name.key,
             ty: FieldType::String,
             required: false,
             default: None,
@@ -114,15 +125,10 @@ impl FieldDef {
     }
 
     /// An optional field of type `ty`.
-    pub const fn typed(
-        name: &'static str,
-        key: &'static str,
-        ty: FieldType,
-        doc: &'static str,
-    ) -> Self {
+    pub const fn typed(name: FieldName, ty: FieldType, doc: &'static str) -> Self {
         Self {
             ty,
-            ..Self::string(name, key, doc)
+            ..Self::string(name, doc)
         }
     }
 

@@ -102,8 +102,8 @@ pub struct GitDelivery {
 }
 
 /// How long a leader lets other changes join its batch before committing: the
-/// callers of one wave (Terraform starts the next resources as the previous ones
-/// return) arrive within a few milliseconds of each other, and a commit costs a
+/// callers of one wave (a caller applying many objects starts the next ones as the
+/// previous ones return) arrive within a few milliseconds of each other, and a commit costs a
 /// fetch and a push, so a short wait makes far fewer, larger commits.
 pub const DEFAULT_GATHER_WINDOW: Duration = Duration::from_millis(150);
 

@@ -25,8 +25,8 @@ pub mod kinds;
 mod spec;
 
 pub use cluster::{allow_prune, apply, delete, find, status_of, wait_ready, ObjectStatus};
-pub use error::{FieldError, ObjectError};
-pub use field::{Check, DefaultValue, FieldDef, FieldType};
+pub use error::{FieldError, FieldPath, ObjectError, PathSegment};
+pub use field::{Check, DefaultValue, FieldDef, FieldName, FieldType};
 pub use git::{FileChange, FileObservation, GitDelivery, GitDestination, KUSTOMIZATION_FILE};
 pub use kinds::KindDef;
 pub use spec::{

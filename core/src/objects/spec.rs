@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::defaults::{fill_defaults, satisfied, strip_defaults};
-use super::error::{FieldError, ObjectError};
+use super::error::{FieldError, FieldPath, ObjectError};
 use super::field::{Check, FieldDef, FieldType};
 use super::kinds::KindDef;
 use crate::cluster::ObjectRef;
@@ -46,14 +46,14 @@ impl ObjectSpec {
     ) -> Result<Self, ObjectError> {
         let mut errors = Vec::new();
         if let Err(reason) = Check::Label.check(namespace) {
-            errors.push(FieldError::new("namespace", reason));
+            errors.push(FieldError::new(FieldPath::field("namespace"), reason));
         }
         if let Err(reason) = Check::Name.check(name) {
-            errors.push(FieldError::new("name", reason));
+            errors.push(FieldError::new(FieldPath::field("name"), reason));
         }
         (kind.derived_defaults)(&mut spec);
         fill_defaults(kind.fields, &mut spec);
-        check_fields(kind.fields, &spec, "", &mut errors);
+        check_fields(kind.fields, &spec, &FieldPath::default(), &mut errors);
         if errors.is_empty() {
             errors.extend((kind.rules)(&spec));
         }
@@ -183,23 +183,23 @@ pub(crate) fn set_key(map: &mut Map<String, Value>, key: &str, value: Value) {
 fn check_fields(
     fields: &[FieldDef],
     map: &Map<String, Value>,
-    prefix: &str,
+    parent: &FieldPath,
     errors: &mut Vec<FieldError>,
 ) {
     for field in fields {
-        let path = format!("{prefix}{}", field.name);
+        let path = parent.clone().at_field(field.name);
         match get_key(map, field.key) {
             None | Some(Value::Null) => {
                 if field.required {
                     errors.push(FieldError::new(path, "is required"));
                 }
             }
-            Some(value) => check_value(field, value, &path, errors),
+            Some(value) => check_value(field, value, path, errors),
         }
     }
 }
 
-fn check_string(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+fn check_string(field: &FieldDef, value: &Value, path: FieldPath, errors: &mut Vec<FieldError>) {
     match value.as_str() {
         Some(s) => {
             if let Err(reason) = field.check.check(s) {
@@ -210,7 +210,7 @@ fn check_string(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<Fi
     }
 }
 
-fn check_value(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+fn check_value(field: &FieldDef, value: &Value, path: FieldPath, errors: &mut Vec<FieldError>) {
     match field.ty {
         FieldType::String => check_string(field, value, path, errors),
         FieldType::LocalRef => match value.get("name") {
@@ -226,7 +226,7 @@ fn check_value(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<Fie
         FieldType::StringList => match value.as_array() {
             Some(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    check_string(field, item, &format!("{path}[{i}]"), errors);
+                    check_string(field, item, path.clone().at_index(i), errors);
                 }
             }
             None => errors.push(FieldError::new(path, "must be a list of strings")),
@@ -236,7 +236,7 @@ fn check_value(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<Fie
             _ => errors.push(FieldError::new(path, "must be a map of strings")),
         },
         FieldType::Object(nested) => match value.as_object() {
-            Some(inner) => check_fields(nested, inner, &format!("{path}."), errors),
+            Some(inner) => check_fields(nested, inner, &path, errors),
             None => errors.push(FieldError::new(path, "must be an object")),
         },
         FieldType::ObjectList(nested) => match value.as_array() {
@@ -244,10 +244,12 @@ fn check_value(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<Fie
                 for (i, item) in items.iter().enumerate() {
                     match item.as_object() {
                         Some(inner) => {
-                            check_fields(nested, inner, &format!("{path}[{i}]."), errors)
+                            check_fields(nested, inner, &path.clone().at_index(i), errors)
                         }
-                        None => errors
-                            .push(FieldError::new(format!("{path}[{i}]"), "must be an object")),
+                        None => errors.push(FieldError::new(
+                            path.clone().at_index(i),
+                            "must be an object",
+                        )),
                     }
                 }
             }
@@ -262,7 +264,7 @@ fn check_value(field: &FieldDef, value: &Value, path: &str, errors: &mut Vec<Fie
 
 /// The spec fields of a live object or a parsed file that the kind's table knows,
 /// with Flux's defaults where they are absent: what an import or a drift read
-/// turns into attributes. A field whose value is the one its kind derives from
+/// turns into settings. A field whose value is the one its kind derives from
 /// other fields is left out, as a user who wants that value leaves it out.
 pub fn known_spec(kind: &KindDef, observed: &Value) -> Map<String, Value> {
     let mut out = Map::new();
@@ -362,7 +364,7 @@ mod tests {
         let ObjectError::Invalid { errors, .. } = err else {
             panic!("{err}")
         };
-        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        let paths: Vec<String> = errors.iter().map(|e| e.path.to_string()).collect();
         assert_eq!(
             paths,
             [
@@ -379,7 +381,7 @@ mod tests {
     fn new_helm_release_requires_exactly_one_chart_source() {
         let err = ObjectSpec::new(&HELM_RELEASE, "apps", "web", Map::new()).unwrap_err();
         assert!(
-            matches!(err, ObjectError::Invalid { ref errors, .. } if errors[0].path == "chart")
+            matches!(err, ObjectError::Invalid { ref errors, .. } if errors[0].path == FieldPath::field("chart"))
         );
         let ok = ObjectSpec::new(
             &HELM_RELEASE,

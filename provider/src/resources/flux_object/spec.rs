@@ -1,39 +1,13 @@
 //! The object a resource value describes: its spec read through the kind's field
 //! table, checked by core, every error located at its attribute.
 
-use flux_core::objects::{self, FieldError, KindDef, ObjectError, ObjectSpec};
+use flux_core::objects::{self, KindDef, ObjectError, ObjectSpec};
 use serde_json::{Map, Value as Json};
 use tfplug::{AttributePath, Diagnostic, Diagnostics, Value};
 
 use super::convert;
 use super::model::ObjectModel;
-
-/// An `a.b[0].c` field path as an attribute path.
-fn attribute_path(path: &str) -> AttributePath {
-    let mut out = AttributePath::root();
-    for part in path.split('.') {
-        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
-        out = out.at_attr(name);
-        for index in rest.split('[') {
-            if let Ok(i) = index.trim_end_matches(']').parse::<usize>() {
-                out = out.at_index(i);
-            }
-        }
-    }
-    out
-}
-
-fn field_errors(errors: &[FieldError], diags: &mut Diagnostics) {
-    for e in errors {
-        diags.push(
-            Diagnostic::error(
-                "Invalid Attribute Value",
-                format!("{}: {}.", e.path, e.reason),
-            )
-            .at(attribute_path(&e.path)),
-        );
-    }
-}
+use crate::diagnostics::field_errors;
 
 /// An error of core's object operations: invalid fields each at their attribute,
 /// anything else under `summary`.
@@ -96,20 +70,6 @@ pub fn validate(kind: &'static KindDef, config: &Value, diags: &mut Diagnostics)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attribute_path_reads_nested_and_indexed_fields() {
-        assert_eq!(
-            attribute_path("health_checks[0].kind"),
-            AttributePath::attr("health_checks")
-                .at_index(0)
-                .at_attr("kind")
-        );
-        assert_eq!(
-            attribute_path("source_ref.kind"),
-            AttributePath::attr("source_ref").at_attr("kind")
-        );
-    }
 
     /// Read relies on this to report a state it cannot convert.
     #[test]
