@@ -5,7 +5,6 @@ use std::error::Error as StdError;
 use std::fmt::Write as _;
 
 use crate::path::AttributePath;
-use crate::proto::tfplugin6 as pb;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,18 +59,6 @@ impl Diagnostic {
     pub fn at(mut self, path: AttributePath) -> Self {
         self.path = Some(path);
         self
-    }
-
-    pub(crate) fn to_proto(&self) -> pb::Diagnostic {
-        pb::Diagnostic {
-            severity: match self.severity {
-                Severity::Error => pb::diagnostic::Severity::Error as i32,
-                Severity::Warning => pb::diagnostic::Severity::Warning as i32,
-            },
-            summary: self.summary.clone(),
-            detail: self.detail.clone(),
-            attribute: self.path.as_ref().map(AttributePath::to_proto),
-        }
     }
 }
 
@@ -177,10 +164,6 @@ impl Diagnostics {
             .count();
         (errors, self.0.len() - errors)
     }
-
-    pub(crate) fn to_proto(&self) -> Vec<pb::Diagnostic> {
-        self.0.iter().map(Diagnostic::to_proto).collect()
-    }
 }
 
 impl From<Diagnostic> for Diagnostics {
@@ -228,13 +211,5 @@ mod tests {
         assert_eq!(diags.len(), 2);
         assert!(diags.has_errors());
         assert_eq!(diags.counts(), (1, 1));
-    }
-
-    #[test]
-    fn diagnostic_to_proto_carries_the_path() {
-        let d = Diagnostic::error("Bad", "x").at(AttributePath::attr("git").at_attr("url"));
-        let p = d.to_proto();
-        assert_eq!(p.severity, pb::diagnostic::Severity::Error as i32);
-        assert_eq!(p.attribute.map(|a| a.steps.len()), Some(2));
     }
 }

@@ -36,9 +36,13 @@ pub mod plan;
 mod provider;
 mod schema;
 mod serve;
+mod server;
+#[cfg(test)]
+mod test_provider;
 mod types;
 pub mod validator;
 pub mod value;
+mod wire;
 
 pub mod proto {
     //! Types generated from the protocol definitions, for tests and tools that talk

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::proto::tfplugin6 as pb;
-
 /// One step of an [`AttributePath`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PathStep {
@@ -61,23 +59,6 @@ impl AttributePath {
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
-
-    pub(crate) fn to_proto(&self) -> pb::AttributePath {
-        use pb::attribute_path::step::Selector;
-        pb::AttributePath {
-            steps: self
-                .0
-                .iter()
-                .map(|s| pb::attribute_path::Step {
-                    selector: Some(match s {
-                        PathStep::Attribute(n) => Selector::AttributeName(n.clone()),
-                        PathStep::Key(k) => Selector::ElementKeyString(k.clone()),
-                        PathStep::Index(i) => Selector::ElementKeyInt(*i),
-                    }),
-                })
-                .collect(),
-        }
-    }
 }
 
 impl fmt::Display for AttributePath {
@@ -109,20 +90,5 @@ mod tests {
         assert_eq!(p.to_string(), "git.http.password");
         let p = AttributePath::attr("tags").at_key("team").at_index(2);
         assert_eq!(p.to_string(), "tags[\"team\"][2]");
-    }
-
-    #[test]
-    fn path_to_proto_keeps_every_step_kind() {
-        use pb::attribute_path::step::Selector;
-        let p = AttributePath::attr("a").at_key("k").at_index(3);
-        let steps: Vec<_> = p.to_proto().steps.into_iter().map(|s| s.selector).collect();
-        assert_eq!(
-            steps,
-            vec![
-                Some(Selector::AttributeName("a".into())),
-                Some(Selector::ElementKeyString("k".into())),
-                Some(Selector::ElementKeyInt(3)),
-            ]
-        );
     }
 }

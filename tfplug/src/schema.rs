@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::plan::PlanModifier;
-use crate::proto::tfplugin6 as pb;
 use crate::types::Type;
 use crate::validator::Validator;
 use crate::value::Value;
@@ -54,13 +53,6 @@ impl Schema {
     pub fn value_type(&self) -> Type {
         self.block.value_type()
     }
-
-    pub(crate) fn to_proto(&self) -> pb::Schema {
-        pb::Schema {
-            version: self.version,
-            block: Some(self.block.to_proto(self.version)),
-        }
-    }
 }
 
 /// A block: attributes and nested blocks.
@@ -93,17 +85,6 @@ impl Block {
     /// The attribute called `name`.
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
-    }
-
-    fn to_proto(&self, version: i64) -> pb::schema::Block {
-        pb::schema::Block {
-            version,
-            attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
-            block_types: self.blocks.iter().map(NestedBlock::to_proto).collect(),
-            description: self.description.clone(),
-            description_kind: pb::StringKind::Markdown as i32,
-            deprecated: self.deprecated,
-        }
     }
 }
 
@@ -333,37 +314,6 @@ impl Attribute {
             AttributeKind::Typed(_) => None,
         }
     }
-
-    fn to_proto(&self) -> pb::schema::Attribute {
-        let (ty, nested_type) = match &self.kind {
-            AttributeKind::Typed(ty) => (ty.to_json().to_string().into_bytes(), None),
-            AttributeKind::Nested(nesting, attrs) => (
-                Vec::new(),
-                Some(pb::schema::Object {
-                    attributes: attrs.iter().map(Attribute::to_proto).collect(),
-                    nesting: match nesting {
-                        Nesting::Single => pb::schema::object::NestingMode::Single,
-                        Nesting::List => pb::schema::object::NestingMode::List,
-                        Nesting::Set => pb::schema::object::NestingMode::Set,
-                        Nesting::Map => pb::schema::object::NestingMode::Map,
-                    } as i32,
-                }),
-            ),
-        };
-        pb::schema::Attribute {
-            name: self.name.clone(),
-            r#type: ty,
-            nested_type,
-            description: self.description.clone(),
-            required: self.required,
-            optional: self.optional,
-            computed: self.computed,
-            sensitive: self.sensitive,
-            description_kind: pb::StringKind::Markdown as i32,
-            deprecated: self.deprecated,
-            write_only: self.write_only,
-        }
-    }
 }
 
 /// A nested block (`name { ... }`).
@@ -404,21 +354,6 @@ impl NestedBlock {
             Nesting::List => Type::list(object),
             Nesting::Set => Type::set(object),
             Nesting::Map => Type::map(object),
-        }
-    }
-
-    fn to_proto(&self) -> pb::schema::NestedBlock {
-        pb::schema::NestedBlock {
-            type_name: self.name.clone(),
-            block: Some(self.block.to_proto(0)),
-            nesting: match self.nesting {
-                Nesting::Single => pb::schema::nested_block::NestingMode::Single,
-                Nesting::List => pb::schema::nested_block::NestingMode::List,
-                Nesting::Set => pb::schema::nested_block::NestingMode::Set,
-                Nesting::Map => pb::schema::nested_block::NestingMode::Map,
-            } as i32,
-            min_items: self.min_items,
-            max_items: self.max_items,
         }
     }
 }
@@ -465,32 +400,6 @@ mod tests {
                 ),
             ])
         );
-    }
-
-    #[test]
-    fn proto_schema_uses_nested_type_for_nested_attributes() {
-        let pb = provider_like().to_proto();
-        let block = pb.block.unwrap();
-        let k8s = block
-            .attributes
-            .iter()
-            .find(|a| a.name == "kubernetes")
-            .unwrap();
-        assert!(k8s.r#type.is_empty());
-        let nested = k8s.nested_type.as_ref().unwrap();
-        assert_eq!(
-            nested.nesting,
-            pb::schema::object::NestingMode::Single as i32
-        );
-        let token = nested
-            .attributes
-            .iter()
-            .find(|a| a.name == "token")
-            .unwrap();
-        assert!(token.sensitive);
-        assert_eq!(token.r#type, b"\"string\"".to_vec());
-        let id = block.attributes.iter().find(|a| a.name == "id").unwrap();
-        assert!(id.computed && !id.optional);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Serving a provider to Terraform: the go-plugin handshake, AutoMTLS, the gRPC
 //! services, and the process rules around them.
 
+mod controller;
 mod handshake;
 mod logging;
+mod peak_memory;
 mod process;
+mod stdio;
 mod stream;
 mod tls;
 
@@ -18,11 +21,13 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ServeError;
-use crate::grpc::{ControllerService, ProviderService, StdioService};
+use crate::grpc::ProviderService;
 use crate::proto::plugin::grpc_controller_server::GrpcControllerServer;
 use crate::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::provider::Provider;
+use controller::ControllerService;
+use stdio::StdioService;
 use stream::PluginStream;
 
 /// Terraform's own limit on a gRPC message (256 MiB); tonic's default is 4 MiB.
