@@ -13,7 +13,8 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use crate::chart_repo::package_chart;
-use crate::objects::{kubectl, var};
+use crate::fixture::var;
+use crate::kube::kubectl;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::objects::var;
+use crate::fixture::var;
 
 /// The server's endpoint and root credentials.
 pub struct S3 {

@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::assert_plan_empty;
-use acceptance::objects::{
-    apply_flux_crds, configmap, hcl, jsonpath, kubectl, provider_header, unique, wait_for,
-};
+use acceptance::fixture::unique;
+use acceptance::hcl::{hcl, provider};
+use acceptance::kube::{apply_flux_crds, configmap, jsonpath, kubectl};
+use acceptance::plan::assert_plan_empty;
+use acceptance::poll::wait_for;
 use acceptance::s3::S3;
 use acceptance::terraform::Terraform;
 
@@ -51,7 +52,7 @@ resource "flux_kustomization" "objects" {{
   source_ref = {{ kind = "Bucket", name = flux_source_bucket.objects.name }}
 }}
 "#,
-        header = provider_header(None),
+        header = provider(None),
         ns = hcl(&ns),
         endpoint = hcl(&s3.endpoint),
         access = hcl(&s3.access_key),

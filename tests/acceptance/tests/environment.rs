@@ -5,10 +5,11 @@
 #![cfg(test)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use acceptance::env::Environment;
+use acceptance::fixture::{env, unique};
+use acceptance::git::push_first_commit;
+use acceptance::kube::{configmap, flux_manifest};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -19,10 +20,6 @@ use serde_json::{json, Value};
 
 const FIELD_MANAGER: &str = "flux-acceptance-env";
 
-fn env() -> &'static Environment {
-    Environment::shared().unwrap_or_else(|e| panic!("test environment: {e}"))
-}
-
 async fn client_from(kubeconfig: &Path) -> kube::Client {
     let kubeconfig = Kubeconfig::read_from(kubeconfig).expect("read kubeconfig");
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
@@ -31,16 +28,10 @@ async fn client_from(kubeconfig: &Path) -> kube::Client {
     kube::Client::try_from(config).expect("kube client")
 }
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../core/flux-manifests/v2.9.4")
-        .join(name)
-}
-
 /// Applies the CustomResourceDefinitions of one fixture file and waits until
 /// each is Established.
 async fn apply_crds(client: &kube::Client, file: &str) {
-    let text = std::fs::read_to_string(fixture(file)).expect("read fixture");
+    let text = std::fs::read_to_string(flux_manifest(file)).expect("read fixture");
     let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("parse fixture yaml");
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     let pp = PatchParams::apply(FIELD_MANAGER).force();
@@ -107,59 +98,6 @@ where
         .unwrap_or_else(|| panic!("timed out after {timeout:?} waiting for {what}"))
 }
 
-/// A name no earlier run against the same (reused) environment has taken.
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    format!("{prefix}-{:x}{nanos:08x}", std::process::id())
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=acceptance",
-            "-c",
-            "user.email=acceptance@example.invalid",
-        ])
-        .args(["-c", "init.defaultBranch=main", "-c", "credential.helper="])
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// Commits `deploy/configmap.yaml` to `main` of an empty repository over smart
-/// HTTP with basic auth; returns the commit id.
-fn push_configmap(url: &str, namespace: &str, value: &str) -> String {
-    let env = env();
-    let user = env.get_var("FLUX_TEST_GIT_USERNAME").expect("git username");
-    let password = env.get_var("FLUX_TEST_GIT_PASSWORD").expect("git password");
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir(dir.path().join("deploy")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("deploy/configmap.yaml"),
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pushed\n  namespace: {namespace}\ndata:\n  value: {value}\n"
-        ),
-    )
-    .expect("write manifest");
-    let authed = url.replacen("://", &format!("://{user}:{password}@"), 1);
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "."]);
-    git(dir.path(), &["commit", "-q", "-m", "configmap"]);
-    git(dir.path(), &["push", "-q", &authed, "HEAD:refs/heads/main"]);
-    git(dir.path(), &["rev-parse", "HEAD"])
-}
-
 fn dynamic_api(client: &kube::Client, ns: &str, group: &str, kind: &str) -> Api<DynamicObject> {
     let gvk = GroupVersionKind::gvk(group, "v1", kind);
     Api::namespaced_with(client.clone(), ns, &ApiResource::from_gvk(&gvk))
@@ -200,7 +138,8 @@ async fn environment_configmap_pushed_to_git_is_applied_by_real_flux_controllers
     let ns = unique("env-evidence");
     let ns = ns.as_str();
     let repo = env.create_repo(ns, true).expect("create repository");
-    let commit = push_configmap(&repo.http, ns, "from-git");
+    let manifest = configmap(ns, "pushed", "from-git");
+    let commit = push_first_commit(&repo.http, &[("deploy/configmap.yaml", &manifest)]);
 
     apply_crds(&client, "source-controller.yaml").await;
     apply_crds(&client, "kustomize-controller.yaml").await;

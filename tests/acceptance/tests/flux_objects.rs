@@ -11,19 +11,13 @@ mod notifications;
 
 use std::time::Duration;
 
-use acceptance::bootstrap::{assert_plan_empty, assert_plan_shows};
-use acceptance::objects::{
-    apply_flux_crds, clone, configmap, hcl, jsonpath, kubectl, provider_header as header,
-    push_files, unique, var, wait_for,
-};
+use acceptance::fixture::{repo, unique, var};
+use acceptance::git::{clone, push_first_commit};
+use acceptance::hcl::{hcl, provider as header};
+use acceptance::kube::{apply_flux_crds, configmap, jsonpath, kubectl};
+use acceptance::plan::{assert_plan_empty, assert_plan_shows};
+use acceptance::poll::wait_for;
 use acceptance::terraform::Terraform;
-
-fn repo(name: &str) -> acceptance::env::RepoUrls {
-    let name = unique(name);
-    acceptance::objects::env()
-        .create_repo(&name, true)
-        .unwrap_or_else(|e| panic!("create repo {name}: {e}"))
-}
 
 /// A GitRepository of `app_url` with basic-auth credentials in `secret_data`, and a
 /// Kustomization of its `./deploy`.
@@ -91,8 +85,8 @@ fn flux_objects_cluster_delivery_reconcile_suspend_drift_import() {
     apply_flux_crds(&["source-controller.yaml", "kustomize-controller.yaml"]);
     let ns = unique("objects-cluster");
     kubectl(&["create", "namespace", &ns]);
-    let app = repo("objects-app");
-    push_files(
+    let app = repo("objects-app", true);
+    push_first_commit(
         &app.http,
         &[("deploy/configmap.yaml", &configmap(&ns, "from-git", "one"))],
     );
@@ -282,7 +276,7 @@ resource "flux_helm_release" "plain" {{
 fn flux_objects_many_git_objects_in_parallel_lose_no_file() {
     // No cluster: git delivery without wait only writes git.
     const N: usize = 60;
-    let fleet = repo("objects-scale");
+    let fleet = repo("objects-scale", true);
     let main = format!(
         r#"
 terraform {{
@@ -324,7 +318,7 @@ resource "flux_kustomization" "app" {{
         );
     }
     // Batched: far fewer commits than objects.
-    let commits = acceptance::objects::git(checkout.path(), &["rev-list", "--count", "HEAD"]);
+    let commits = acceptance::git::git(checkout.path(), &["rev-list", "--count", "HEAD"]);
     let commits: usize = commits.parse().unwrap_or(usize::MAX);
     assert!(commits < N / 2, "{commits} commits for {N} objects");
     assert_plan_empty(&wd);
@@ -442,7 +436,7 @@ fn flux_objects_notification_and_image_kinds_deliver_to_cluster_and_git() {
     ]);
     let ns = unique("objects-kinds");
     kubectl(&["create", "namespace", &ns]);
-    let fleet = repo("objects-kinds");
+    let fleet = repo("objects-kinds", true);
     let main = format!(
         r#"{header}
 locals {{ ns = {ns} }}

@@ -7,11 +7,12 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::assert_plan_empty;
-use acceptance::objects::{
-    apply_flux_crds, clone, git, hcl, jsonpath, kubectl, provider_header, push_files, unique, var,
-    wait_for,
-};
+use acceptance::fixture::{unique, var};
+use acceptance::git::{clone, git, push_first_commit};
+use acceptance::hcl::{hcl, provider};
+use acceptance::kube::{apply_flux_crds, jsonpath, kubectl};
+use acceptance::plan::assert_plan_empty;
+use acceptance::poll::wait_for;
 use acceptance::registry::Registry;
 use acceptance::terraform::Terraform;
 
@@ -37,10 +38,10 @@ fn image_automation_commits_a_new_tag_that_flux_rolls_out() {
     let image = registry.repository(&format!("{ns}/app"));
     registry.push_image(&format!("{ns}/app"), "1.0.0");
 
-    let repo = acceptance::objects::env()
+    let repo = acceptance::fixture::env()
         .create_repo(&ns, true)
         .unwrap_or_else(|e| panic!("create repo: {e}"));
-    push_files(
+    push_first_commit(
         &repo.http,
         &[
             (
@@ -107,7 +108,7 @@ resource "flux_image_update_automation" "app" {{
   depends_on = [flux_image_policy.app, flux_kustomization.app]
 }}
 "#,
-        header = provider_header(None),
+        header = provider(None),
         ns = hcl(&ns),
         url = hcl(&repo.http),
         user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
@@ -185,7 +186,7 @@ fn oci_source_fetches_a_flux_artifact_from_the_registry_and_applies_it() {
     let write_configmap = |value: &str| {
         std::fs::write(
             content.path().join("configmap.yaml"),
-            acceptance::objects::configmap(&ns, "from-oci", value),
+            acceptance::kube::configmap(&ns, "from-oci", value),
         )
         .unwrap_or_else(|e| panic!("{e}"));
     };
@@ -213,7 +214,7 @@ resource "flux_kustomization" "manifests" {{
   source_ref = {{ kind = "OCIRepository", name = flux_source_oci.manifests.name }}
 }}
 "#,
-        header = provider_header(None),
+        header = provider(None),
         ns = hcl(&ns),
         url = hcl(&format!("oci://{}", registry.repository(&artifact))),
     );
@@ -276,7 +277,7 @@ resource "flux_helm_release" "plain" {{
   values = yamlencode({{ value = "from-oci" }})
 }}
 "#,
-        header = provider_header(None),
+        header = provider(None),
         ns = hcl(&ns),
         url = hcl(&format!("oci://{}", registry.repository(&prefix))),
     );

@@ -1,10 +1,11 @@
 //! Per-resource connections: `for_each` over clusters, a plan before the clusters are
 //! known, and several bootstraps into one repository in one apply.
 
-use acceptance::bootstrap::{
-    assert_plan_empty, clone, env, git, git_http, hcl, kubectl_at, repo, required_providers, var,
-    DestroyOnPanic,
-};
+use acceptance::fixture::{env, repo, var};
+use acceptance::git::{clone, git};
+use acceptance::hcl::{git_http, hcl, required_providers};
+use acceptance::kube::kubectl_at;
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::terraform::Terraform;
 
 use super::serial;

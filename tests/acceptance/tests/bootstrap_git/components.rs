@@ -1,10 +1,11 @@
 //! What is installed: embedded manifests with every component, import, an upgrade
 //! between two Flux versions, an existing git Secret.
 
-use acceptance::bootstrap::{
-    assert_plan_empty, assert_plan_shows, clone, commit_subjects, kubectl, provider_http, repo,
-    resource, var, DestroyOnPanic,
-};
+use acceptance::fixture::{repo, var};
+use acceptance::git::{clone, commit_subjects};
+use acceptance::hcl::{bootstrap_resource, provider};
+use acceptance::kube::kubectl;
+use acceptance::plan::{assert_plan_empty, assert_plan_shows, DestroyOnPanic};
 use acceptance::terraform::{workspace_root, Terraform};
 
 use super::serial;
@@ -44,8 +45,8 @@ fn bootstrap_git_embedded_all_components_imports_to_an_empty_plan() {
         "bootstrap-all",
         &format!(
             "{}{}",
-            provider_http(&urls.http),
-            resource(&tf, &format!("{body}\n  embedded_manifests = true"))
+            provider(Some(&urls.http)),
+            bootstrap_resource(&tf, &format!("{body}\n  embedded_manifests = true"))
         ),
     );
     let _cleanup = DestroyOnPanic(&wd);
@@ -82,7 +83,11 @@ fn bootstrap_git_embedded_all_components_imports_to_an_empty_plan() {
     // the configuration leaves embedded_manifests out, as import cannot see it).
     let imported = tf.workdir(
         "bootstrap-all-import",
-        &format!("{}{}", provider_http(&urls.http), resource(&tf, body)),
+        &format!(
+            "{}{}",
+            provider(Some(&urls.http)),
+            bootstrap_resource(&tf, body)
+        ),
     );
     imported
         .run(&["import", "flux_bootstrap_git.this", "flux-system"])
@@ -139,8 +144,8 @@ fn bootstrap_git_upgrade_between_flux_versions_rolls_the_controllers() {
     let config = |extra: &str| {
         format!(
             "{}{}",
-            provider_http(&urls.http),
-            resource(
+            provider(Some(&urls.http)),
+            bootstrap_resource(
                 &tf,
                 &format!(
                     "  path       = \"clusters/upgrade\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n{extra}"
@@ -219,8 +224,8 @@ fn bootstrap_git_existing_secret_is_used_and_left_alone() {
         "bootstrap-secret",
         &format!(
             "{}{}",
-            provider_http(&urls.http),
-            resource(
+            provider(Some(&urls.http)),
+            bootstrap_resource(
                 &tf,
                 r#"  path                    = "clusters/secret"
   components              = ["source-controller", "kustomize-controller"]

@@ -1,9 +1,9 @@
 //! Credentials rotation over HTTPS: a changed CA bundle reaches the in-cluster Secret.
 
-use acceptance::bootstrap::{
-    assert_plan_empty, assert_plan_shows, hcl, kubectl, read_var_file, repo, required_providers,
-    resource, var, DestroyOnPanic,
-};
+use acceptance::fixture::{read_var_file, repo, var};
+use acceptance::hcl::{bootstrap_resource, hcl, required_providers};
+use acceptance::kube::kubectl;
+use acceptance::plan::{assert_plan_empty, assert_plan_shows, DestroyOnPanic};
 use acceptance::terraform::Terraform;
 
 use super::serial;
@@ -39,7 +39,7 @@ fn bootstrap_git_https_ca_rotation_reaches_the_secret() {
             hcl(&var("FLUX_TEST_GIT_USERNAME")),
             hcl(&var("FLUX_TEST_GIT_PASSWORD")),
             hcl(ca),
-            resource(
+            bootstrap_resource(
                 &tf,
                 "  path       = \"clusters/https\"\n  components = [\"source-controller\", \"kustomize-controller\"]"
             )

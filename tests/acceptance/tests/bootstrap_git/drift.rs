@@ -2,10 +2,11 @@
 //! planned in a few lines naming the object and the field, one apply repairs it, and
 //! the next plan is empty. One bootstrap serves every case, one after the other.
 
-use acceptance::bootstrap::{
-    assert_plan_empty, assert_plan_shows, clone, git, kubectl, provider_http, repo, resource,
-    DestroyOnPanic,
-};
+use acceptance::fixture::repo;
+use acceptance::git::{clone, git};
+use acceptance::hcl::{bootstrap_resource, provider};
+use acceptance::kube::kubectl;
+use acceptance::plan::{assert_plan_empty, assert_plan_shows, DestroyOnPanic};
 use acceptance::terraform::{Terraform, Workdir};
 
 use super::serial;
@@ -36,8 +37,8 @@ fn bootstrap_git_drift_of_every_owned_kind_is_planned_briefly_and_repaired() {
     let urls = repo("bootstrap-drift-kinds", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path       = "clusters/kinds"
   components = ["source-controller", "kustomize-controller"]"#

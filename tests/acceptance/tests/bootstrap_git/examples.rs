@@ -1,7 +1,10 @@
 //! The examples: the resource's snippets validate, the local stack applies against
 //! the environment.
 
-use acceptance::bootstrap::{assert_plan_empty, commit_subjects, hcl, repo, var, DestroyOnPanic};
+use acceptance::fixture::{repo, var};
+use acceptance::git::commit_subjects;
+use acceptance::hcl::hcl;
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::terraform::{workspace_root, Terraform};
 
 use super::serial;

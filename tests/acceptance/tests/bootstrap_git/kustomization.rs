@@ -1,9 +1,10 @@
 //! `kustomization_override` and the `kustomization.yaml` users edit in git.
 
-use acceptance::bootstrap::{
-    assert_plan_empty, clone, commit_subjects, git, kubectl, provider_http, push_files, repo,
-    resource, DestroyOnPanic,
-};
+use acceptance::fixture::repo;
+use acceptance::git::{clone, commit_subjects, git, push_commit};
+use acceptance::hcl::{bootstrap_resource, provider};
+use acceptance::kube::kubectl;
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::terraform::Terraform;
 
 use super::serial;
@@ -68,8 +69,8 @@ fn bootstrap_git_kustomization_override_patches_and_user_edits_are_kept() {
     let config = |extra: &str| {
         format!(
             "{}{}",
-            provider_http(&urls.http),
-            resource(
+            provider(Some(&urls.http)),
+            bootstrap_resource(
                 &tf,
                 &format!(
                     "  path       = \"clusters/custom\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n{extra}"
@@ -106,7 +107,7 @@ fn bootstrap_git_kustomization_override_patches_and_user_edits_are_kept() {
 
     // A user edits it in git: the plan stays empty, and the next update keeps and
     // applies the edit.
-    push_files(
+    push_commit(
         &urls.http,
         "tune kustomize-controller",
         &[(&kustomization_path, &override_with(8))],
@@ -146,8 +147,8 @@ replicas:
 "#;
     let config = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             &format!(
                 "  path       = \"clusters/built\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n  kustomization_override = {over:?}\n"
@@ -175,7 +176,7 @@ replicas:
     assert_eq!(commit_subjects(&urls.http), commits);
     assert_eq!(namespaces(), namespaces_before);
 
-    push_files(
+    push_commit(
         &urls.http,
         "add a resource for the flux-system kustomization",
         &[(

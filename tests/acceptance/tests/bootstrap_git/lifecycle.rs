@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::{
-    assert_plan_empty, clone, commit_subjects, git, git_http, kube_object_exists, kubectl,
-    provider_http, push_files, repo, request_root_fetch, required_providers, resource, var,
-    wait_until, DestroyOnPanic,
-};
+use acceptance::fixture::{repo, var};
+use acceptance::git::{clone, commit_subjects, git, push_commit};
+use acceptance::hcl::{bootstrap_resource, git_http, provider, required_providers};
+use acceptance::kube::{kubectl, object_exists, request_root_fetch};
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
+use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
 use super::serial;
@@ -19,7 +20,7 @@ fn bootstrap_git_missing_configuration_fails_at_apply_naming_the_attribute() {
     let main = format!(
         "{}provider \"flux\" {{}}\n{}",
         required_providers(),
-        resource(&tf, "  path = \"clusters/none\"")
+        bootstrap_resource(&tf, "  path = \"clusters/none\"")
     );
     let wd = tf.workdir("bootstrap-missing", &main);
     wd.plan().success();
@@ -45,7 +46,7 @@ fn bootstrap_git_unreachable_cluster_or_bad_override_commits_nothing() {
         "{}provider \"flux\" {{\n  kubernetes = {{ host = \"https://127.0.0.1:1\", insecure = true, token = \"t\" }}\n  git = {}\n}}\n{}",
         required_providers(),
         git_http(&urls.http),
-        resource(&tf, "  path = \"clusters/unreachable\"\n  timeouts = { create = \"30s\" }")
+        bootstrap_resource(&tf, "  path = \"clusters/unreachable\"\n  timeouts = { create = \"30s\" }")
     );
     let out = tf.workdir("bootstrap-unreachable", &main).apply().failure();
     assert!(
@@ -57,8 +58,8 @@ fn bootstrap_git_unreachable_cluster_or_bad_override_commits_nothing() {
 
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             "  kustomization_override = \"apiVersion: kustomize.config.k8s.io/v1beta1\\nkind: Kustomization\\nresources:\\n- gotk-components.yaml\\n\""
         )
@@ -91,8 +92,8 @@ fn bootstrap_git_destroy_after_namespace_and_files_are_gone_succeeds() {
     let urls = repo("bootstrap-gone", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path       = "clusters/gone"
   components = ["source-controller", "kustomize-controller"]"#
@@ -127,8 +128,8 @@ fn bootstrap_git_destroy_with_drain_workloads_removes_what_flux_deployed() {
     let urls = repo("bootstrap-drain", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path            = "clusters/drain"
   components      = ["source-controller", "kustomize-controller"]
@@ -138,7 +139,7 @@ fn bootstrap_git_destroy_with_drain_workloads_removes_what_flux_deployed() {
     let wd = tf.workdir("bootstrap-drain", &main);
     let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
-    push_files(
+    push_commit(
         &urls.http,
         "deploy an app",
         &[
@@ -154,14 +155,14 @@ fn bootstrap_git_destroy_with_drain_workloads_removes_what_flux_deployed() {
     );
     request_root_fetch();
     let kubeconfig = var("KUBECONFIG");
-    wait_until("the app's ConfigMap", Duration::from_secs(180), || {
-        kube_object_exists(&kubeconfig, &["-n", "default", "configmap", "drained-app"])
+    wait_until(Duration::from_secs(180), "the app's ConfigMap", || {
+        object_exists(&kubeconfig, &["-n", "default", "configmap", "drained-app"])
     });
     // A deployed application is no drift of the bootstrap.
     assert_plan_empty(&wd);
     wd.destroy().success();
     assert!(
-        !kube_object_exists(&kubeconfig, &["-n", "default", "configmap", "drained-app"]),
+        !object_exists(&kubeconfig, &["-n", "default", "configmap", "drained-app"]),
         "the drain left the app's ConfigMap"
     );
 }
@@ -178,8 +179,8 @@ fn bootstrap_git_apply_waits_for_a_terminating_install_and_names_it() {
     let config = |create: &str| {
         format!(
             "{}{}",
-            provider_http(&urls.http),
-            resource(
+            provider(Some(&urls.http)),
+            bootstrap_resource(
                 &tf,
                 &format!(
                     "  path       = \"clusters/terminating\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n  timeouts   = {{ create = \"{create}\" }}"
@@ -231,7 +232,7 @@ fn bootstrap_git_apply_waits_for_a_terminating_install_and_names_it() {
     kubectl(&["patch", "crd", crd, "--type", "merge", "-p", release]);
     wd.write_main(&config("5m"));
     wd.apply().success();
-    assert!(kube_object_exists(&var("KUBECONFIG"), &["crd", crd]));
+    assert!(object_exists(&var("KUBECONFIG"), &["crd", crd]));
     assert_plan_empty(&wd);
     wd.destroy().success();
 }

@@ -5,10 +5,12 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::{
-    assert_plan_empty, kubectl, provider_http, push_files, repo, resource, root_kustomization, var,
-    wait_until, DestroyOnPanic,
-};
+use acceptance::fixture::{repo, var};
+use acceptance::git::push_commit;
+use acceptance::hcl::{bootstrap_resource, provider};
+use acceptance::kube::{kubectl, root_kustomization};
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
+use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
 use super::serial;
@@ -72,7 +74,7 @@ fn bootstrap_git_state_written_by_the_reference_plans_no_change_and_imports_to_a
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let tip = push_files(&urls.http, "Add Flux v2.9.4 manifests", &pairs);
+    let tip = push_commit(&urls.http, "Add Flux v2.9.4 manifests", &pairs);
     let scratch = tempfile::tempdir().unwrap();
     let file = |suffix: &str| {
         files
@@ -114,8 +116,8 @@ fn bootstrap_git_state_written_by_the_reference_plans_no_change_and_imports_to_a
     .unwrap();
     let applied = format!("main@sha1:{tip}");
     wait_until(
-        "the root Kustomization to apply",
         Duration::from_secs(180),
+        "the root Kustomization to apply",
         || root_kustomization("{.status.lastAppliedRevision}") == applied,
     );
 
@@ -147,7 +149,11 @@ fn bootstrap_git_customized_install_imports_to_an_empty_plan() {
   registry_credentials = "robot:s3cret"
   watch_all_namespaces = false
   log_level            = "debug""#;
-    let main = format!("{}{}", provider_http(&urls.http), resource(&tf, body));
+    let main = format!(
+        "{}{}",
+        provider(Some(&urls.http)),
+        bootstrap_resource(&tf, body)
+    );
     let wd = tf.workdir("import-custom", &main);
     let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();

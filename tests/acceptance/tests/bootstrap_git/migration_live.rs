@@ -11,10 +11,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use acceptance::bootstrap::{
-    hcl, kube_object_exists, kubectl, provider_http, read_var_file, repo, required_providers,
-    root_git_repository, var, wait_until, DestroyOnPanic,
-};
+use acceptance::fixture::{read_var_file, repo, var};
+use acceptance::hcl::{hcl, provider, required_providers};
+use acceptance::kube::{kubectl, object_exists, root_git_repository};
+use acceptance::plan::DestroyOnPanic;
+use acceptance::poll::wait_until;
 use acceptance::terraform::{provider_dir, Terraform};
 
 use super::serial;
@@ -55,8 +56,8 @@ fn resource_block(path: &str) -> String {
 /// meets "could not list instances: storage is (re)initializing" and backs off.
 fn wait_for_terminating_flux_crds() {
     wait_until(
-        "Flux CRDs of an earlier uninstall to be gone",
         Duration::from_secs(600),
+        "Flux CRDs of an earlier uninstall to be gone",
         || {
             kubectl(&[
                 "get",
@@ -94,7 +95,7 @@ fn migrate(test: &str, reference: &std::path::Path, main: &str, check_bootstrap:
         applied.all()
     );
     assert!(
-        kube_object_exists(&var("KUBECONFIG"), &["namespace", "flux-system"]),
+        object_exists(&var("KUBECONFIG"), &["namespace", "flux-system"]),
         "the reference's apply left no flux-system namespace"
     );
     check_bootstrap();
@@ -123,7 +124,7 @@ fn migrate(test: &str, reference: &std::path::Path, main: &str, check_bootstrap:
 
     wd.destroy().success();
     assert!(
-        !kube_object_exists(&var("KUBECONFIG"), &["namespace", "flux-system"]),
+        !object_exists(&var("KUBECONFIG"), &["namespace", "flux-system"]),
         "flux-system is still there after this provider's destroy"
     );
 }
@@ -139,7 +140,7 @@ fn bootstrap_git_http_bootstrapped_by_the_reference_plans_no_change_and_destroys
     let urls = repo("reference-http", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
+        provider(Some(&urls.http)),
         resource_block("clusters/reference-http")
     );
     migrate("reference-http", &reference, &main, || {});

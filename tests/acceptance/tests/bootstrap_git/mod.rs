@@ -8,11 +8,11 @@
 
 use std::sync::MutexGuard;
 
-use acceptance::bootstrap::{
-    assert_plan_empty, assert_plan_shows, clone, commit_subjects, hcl, kube_object_exists, kubectl,
-    provider_http, read_var_file, remove_files, repo, required_providers, resource,
-    root_git_repository, root_kustomization, var, DestroyOnPanic,
-};
+use acceptance::fixture::{read_var_file, repo, var};
+use acceptance::git::{clone, commit_subjects, remove_files};
+use acceptance::hcl::{bootstrap_resource, hcl, provider, required_providers};
+use acceptance::kube::{kubectl, object_exists, root_git_repository, root_kustomization};
+use acceptance::plan::{assert_plan_empty, assert_plan_shows, DestroyOnPanic};
 use acceptance::terraform::Terraform;
 
 mod cluster;
@@ -38,8 +38,8 @@ fn bootstrap_git_http_create_plan_destroy_matches_reference_commits() {
     let urls = repo("bootstrap-http", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path       = "clusters/http"
   components = ["source-controller", "kustomize-controller"]"#
@@ -108,8 +108,8 @@ fn bootstrap_git_under_opentofu_bootstraps_repairs_drift_and_destroys() {
     let urls = repo("bootstrap-tofu", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path       = "clusters/tofu"
   components = ["source-controller", "kustomize-controller"]"#
@@ -141,7 +141,7 @@ fn bootstrap_git_under_opentofu_bootstraps_repairs_drift_and_destroys() {
     wd.destroy().success();
     assert_eq!(commit_subjects(&urls.http)[0], "Uninstall Flux");
     assert!(
-        !kube_object_exists(&var("KUBECONFIG"), &["namespace", "flux-system"]),
+        !object_exists(&var("KUBECONFIG"), &["namespace", "flux-system"]),
         "flux-system is still there"
     );
 }
@@ -153,8 +153,8 @@ fn bootstrap_git_drift_in_git_and_cluster_is_planned_readably_and_repaired() {
     let urls = repo("bootstrap-drift", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path       = "clusters/drift"
   components = ["source-controller", "kustomize-controller"]"#
@@ -226,8 +226,8 @@ fn bootstrap_git_controller_image_changed_by_hand_is_planned_and_repaired() {
     let urls = repo("bootstrap-image", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path       = "clusters/image"
   components = ["source-controller", "kustomize-controller"]"#
@@ -287,8 +287,8 @@ fn bootstrap_git_suspended_root_is_a_warning_and_plans_converge() {
     let urls = repo("bootstrap-suspend", false);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  path       = "clusters/suspend"
   components = ["source-controller", "kustomize-controller"]"#
@@ -339,8 +339,8 @@ fn bootstrap_git_invalid_attributes_fail_at_plan_naming_the_attribute() {
     for tf in Terraform::matrix() {
         let main = format!(
             "{}{}",
-            provider_http("http://127.0.0.1:1/none.git"),
-            resource(
+            provider(Some("http://127.0.0.1:1/none.git")),
+            bootstrap_resource(
                 &tf,
                 r#"  namespace = "Not_A_Label"
   log_level = "verbose""#
@@ -360,8 +360,8 @@ fn bootstrap_git_invalid_attributes_fail_at_plan_naming_the_attribute() {
         }
         let main = format!(
             "{}{}",
-            provider_http("http://127.0.0.1:1/none.git"),
-            resource(&tf, r#"  registry_credentials = "robot:pa:ss""#)
+            provider(Some("http://127.0.0.1:1/none.git")),
+            bootstrap_resource(&tf, r#"  registry_credentials = "robot:pa:ss""#)
         );
         let text = tf
             .workdir("bootstrap-invalid", &main)
@@ -383,8 +383,8 @@ fn bootstrap_git_empty_repository_with_terraform_1_0_3_bootstraps() {
     let urls = repo("bootstrap-empty", true);
     let main = format!(
         "{}{}",
-        provider_http(&urls.http),
-        resource(
+        provider(Some(&urls.http)),
+        bootstrap_resource(
             &tf,
             r#"  components = ["source-controller", "kustomize-controller"]
   kubernetes = { config_path = "KUBECONFIG_PATH" }
@@ -437,7 +437,7 @@ fn bootstrap_git_ssh_with_pinned_known_hosts_bootstraps_and_rotates_the_key() {
             key = hcl(&read_var_file(key_var)),
             known_hosts = hcl(&read_var_file("FLUX_TEST_SSH_KNOWN_HOSTS_FILE")),
             password = passphrase.as_deref().map_or("null".to_string(), hcl),
-            resource = resource(
+            resource = bootstrap_resource(
                 &tf,
                 r#"  path       = "clusters/ssh"
   components = ["source-controller", "kustomize-controller"]"#

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::{
-    assert_plan_empty, assert_plan_shows, clone, git, kubectl, provider_http, repo,
-    request_root_fetch, resource, root_git_repository, root_kustomization, wait_until,
-    DestroyOnPanic,
-};
+use acceptance::fixture::repo;
+use acceptance::git::{clone, git};
+use acceptance::hcl::{bootstrap_resource, provider};
+use acceptance::kube::{kubectl, request_root_fetch, root_git_repository, root_kustomization};
+use acceptance::plan::{assert_plan_empty, assert_plan_shows, DestroyOnPanic};
+use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
 use super::serial;
@@ -33,8 +34,8 @@ fn release(url: &str, tag: &str, from: &str, to: &str) {
 fn config(tf: &Terraform, url: &str, extra: &str) -> String {
     format!(
         "{}{}",
-        provider_http(url),
-        resource(
+        provider(Some(url)),
+        bootstrap_resource(
             tf,
             &format!(
                 "  path       = \"clusters/refs\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n{extra}"
@@ -106,8 +107,8 @@ fn bootstrap_git_sync_refs_invalid_or_conflicting_fail_at_plan() {
     for tf in Terraform::matrix() {
         let main = format!(
             "{}{}",
-            provider_http("http://127.0.0.1:1/none.git"),
-            resource(
+            provider(Some("http://127.0.0.1:1/none.git")),
+            bootstrap_resource(
                 &tf,
                 "  sync_tag    = \"v1.0.0\"\n  sync_commit = \"abc123\"\n  sync_semver = \"latest\""
             )
@@ -249,8 +250,8 @@ fn bootstrap_git_sync_tag_whose_sync_file_follows_another_ref_fails_at_sync_tag(
     );
     request_root_fetch();
     wait_until(
-        "Flux following tag v1.0.0",
         Duration::from_secs(120),
+        "Flux following tag v1.0.0",
         || {
             root_git_repository("{.spec.ref.tag}") == "v1.0.0"
                 && root_kustomization("{.status.lastAppliedRevision}").starts_with("v1.0.0@")

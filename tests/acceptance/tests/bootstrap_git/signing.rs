@@ -1,9 +1,9 @@
 //! Commit signing with an SSH key (`git.ssh_signing_key`), beside GPG.
 
-use acceptance::bootstrap::{
-    assert_plan_empty, clone, git, git_http, hcl, read_var_file, repo, required_providers,
-    resource, var, DestroyOnPanic,
-};
+use acceptance::fixture::{read_var_file, repo, var};
+use acceptance::git::{clone, git};
+use acceptance::hcl::{bootstrap_resource, git_http, hcl, required_providers};
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::terraform::Terraform;
 
 use super::serial;
@@ -35,7 +35,7 @@ fn bootstrap_git_ssh_signing_key_signs_every_commit() {
     let main = format!(
         "{}{}",
         provider(&settings),
-        resource(
+        bootstrap_resource(
             &tf,
             "  path       = \"clusters/signed\"\n  components = [\"source-controller\", \"kustomize-controller\"]"
         )
@@ -72,7 +72,11 @@ fn bootstrap_git_ssh_signing_key_invalid_or_with_gpg_fails_at_plan() {
         "{\n    gpg_key_ring    = \"/nonexistent/ring.asc\"\n    ssh_signing_key = \"not-a-key-SECRETVALUE\"\n",
         1,
     );
-    let main = format!("{}{}", provider(&settings), resource(&tf, "  path = \"x\""));
+    let main = format!(
+        "{}{}",
+        provider(&settings),
+        bootstrap_resource(&tf, "  path = \"x\"")
+    );
     let out = tf
         .workdir("bootstrap-signing-invalid", &main)
         .plan()

@@ -1,7 +1,8 @@
 //! The git server unreachable before the apply, and gone in the middle of a push.
 
-use acceptance::bootstrap::{assert_plan_empty, repo};
 use acceptance::fault_proxy::{Fault, FaultProxy};
+use acceptance::fixture::repo;
+use acceptance::plan::assert_plan_empty;
 use acceptance::terraform::Terraform;
 
 use super::{assert_documented, config, history, namespaces, CleanUp, Row};

@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use acceptance::bootstrap::{assert_plan_empty, clone, git, repo, wait_until};
+use acceptance::fixture::repo;
+use acceptance::git::{clone, git};
+use acceptance::plan::assert_plan_empty;
+use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
 use super::{assert_documented, config, history, namespaces, CleanUp, Row};
@@ -37,8 +40,8 @@ fn faults_interrupted_apply_stops_cleanly_and_the_next_apply_converges() {
     let _cleanup = CleanUp(&wd);
     let running = wd.spawn(&["apply", "-auto-approve"]);
     wait_until(
-        "the flux-system namespace",
         Duration::from_secs(120),
+        "the flux-system namespace",
         || namespaces().lines().any(|n| n == "namespace/flux-system"),
     );
     running.interrupt();

@@ -14,7 +14,9 @@ mod interrupted;
 mod objects;
 mod rewritten;
 
-use acceptance::bootstrap::{commit_subjects, kubectl, provider_http, resource};
+use acceptance::git::commit_subjects;
+use acceptance::hcl::{bootstrap_resource, provider};
+use acceptance::kube::kubectl;
 use acceptance::terraform::{workspace_root, Terraform, Workdir};
 
 /// One row of the guide's table.
@@ -51,8 +53,8 @@ fn assert_documented(row: &Row) {
 fn config(tf: &Terraform, url: &str, path: &str) -> String {
     format!(
         "{}{}",
-        provider_http(url),
-        resource(
+        provider(Some(url)),
+        bootstrap_resource(
             tf,
             &format!(
                 "  path       = \"{path}\"\n  components = [\"source-controller\", \"kustomize-controller\"]\n  timeouts   = {{ create = \"4m\", update = \"4m\" }}"

@@ -4,9 +4,13 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::{assert_plan_empty, commit_subjects, wait_until, DestroyOnPanic};
 use acceptance::fault_proxy::{Fault, FaultProxy};
-use acceptance::objects::{apply_flux_crds, hcl, kubectl, unique, var};
+use acceptance::fixture::{unique, var};
+use acceptance::git::commit_subjects;
+use acceptance::hcl::hcl;
+use acceptance::kube::{apply_flux_crds, kubectl};
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
+use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
 use super::{assert_documented, Row};
@@ -27,7 +31,8 @@ const GIT_CUT: Row = Row {
 
 const API_DOWN: Row = Row {
     fault: "API server down before the apply of an object delivered to the cluster",
-    user_sees: "`Cluster Operation Failed`, naming the object it was writing and `Connection refused`",
+    user_sees:
+        "`Cluster Operation Failed`, naming the object it was writing and `Connection refused`",
     left: "nothing",
     next_apply: "creates the object; the plan after it is empty",
 };
@@ -66,7 +71,7 @@ resource "flux_source_git" "app" {{
 }
 
 fn fleet() -> acceptance::env::RepoUrls {
-    acceptance::objects::env()
+    acceptance::fixture::env()
         .create_repo(&unique("fault-objects"), false)
         .unwrap_or_else(|e| panic!("create repo: {e}"))
 }
@@ -198,7 +203,7 @@ fn faults_object_in_cluster_with_the_api_server_down_or_lost() {
     // Lost while the apply waits: the object is created, then the port closes.
     proxy.open();
     let running = wd.spawn(&["apply", "-auto-approve"]);
-    wait_until("GitRepository app", Duration::from_secs(60), exists);
+    wait_until(Duration::from_secs(60), "GitRepository app", exists);
     proxy.close();
     let out = running.wait(Duration::from_secs(240));
     assert_ne!(out.code, 0, "{}", out.report());

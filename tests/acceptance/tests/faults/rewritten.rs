@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::{assert_plan_empty, clone, git, kubectl, push_files, repo, wait_until};
+use acceptance::fixture::repo;
+use acceptance::git::{clone, git, push_commit};
+use acceptance::kube::kubectl;
+use acceptance::plan::assert_plan_empty;
+use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
 use super::{assert_documented, config, namespaces, CleanUp, Row};
@@ -78,10 +82,10 @@ fn faults_namespace_deleted_by_hand_is_planned_and_installed_again() {
     let _cleanup = CleanUp(&wd);
     wd.apply().success();
     // Keeps the repository busy so that the plan reads git at a tip Flux has not seen.
-    push_files(&urls.http, "unrelated", &[("apps/a.txt", "a\n")]);
+    push_commit(&urls.http, "unrelated", &[("apps/a.txt", "a\n")]);
 
     kubectl(&["delete", "namespace", "flux-system", "--wait=false"]);
-    wait_until("flux-system to be gone", Duration::from_secs(180), || {
+    wait_until(Duration::from_secs(180), "flux-system to be gone", || {
         !namespaces().lines().any(|n| n == "namespace/flux-system")
     });
     let plan = wd.plan_detailed();

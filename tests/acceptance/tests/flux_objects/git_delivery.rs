@@ -4,11 +4,15 @@
 
 use std::time::Duration;
 
-use acceptance::bootstrap::{assert_plan_empty, assert_plan_shows, DestroyOnPanic};
-use acceptance::objects::{clone, hcl, jsonpath, kubectl, push_files, unique, var, wait_for};
+use acceptance::fixture::{repo, unique, var};
+use acceptance::git::{clone, push_first_commit};
+use acceptance::hcl::hcl;
+use acceptance::kube::{jsonpath, kubectl};
+use acceptance::plan::{assert_plan_empty, assert_plan_shows, DestroyOnPanic};
+use acceptance::poll::wait_for;
 use acceptance::terraform::Terraform;
 
-use super::{app_objects, configmap, header, repo, wait_configmap};
+use super::{app_objects, configmap, header, wait_configmap};
 
 fn bootstrap(path: &str) -> String {
     format!(
@@ -63,9 +67,9 @@ fn reconcile_root() {
 /// longer shows.
 fn settle(fleet_url: &str) {
     let checkout = clone(fleet_url);
-    let tip = acceptance::objects::git(checkout.path(), &["rev-parse", "HEAD"]);
+    let tip = acceptance::git::git(checkout.path(), &["rev-parse", "HEAD"]);
     let tip = tip.trim().to_string();
-    acceptance::bootstrap::request_root_fetch();
+    acceptance::kube::request_root_fetch();
     let field = |kind: &str, name: &str, path: &str| {
         jsonpath(kind, "flux-system", name, path).unwrap_or_default()
     };
@@ -93,10 +97,10 @@ fn settle(fleet_url: &str) {
 #[test]
 fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() {
     let _turn = acceptance::env::cluster_turn();
-    let fleet = repo("objects-fleet");
-    let app = repo("objects-app-git");
+    let fleet = repo("objects-fleet", true);
+    let app = repo("objects-app-git", true);
     let cm = unique("from-git");
-    push_files(
+    push_first_commit(
         &app.http,
         &[(
             "deploy/configmap.yaml",
@@ -152,8 +156,8 @@ fn flux_objects_git_delivery_reconciles_imports_and_moves_to_cluster_in_place() 
     assert!(text.contains("path: ./deploy"), "{text}");
     std::fs::write(&file, text.replace("path: ./deploy", "path: ./edited"))
         .unwrap_or_else(|e| panic!("{e}"));
-    acceptance::objects::git(edit.path(), &["commit", "-qam", "edit behind terraform"]);
-    acceptance::objects::git(edit.path(), &["push", "-q", "origin", "HEAD:main"]);
+    acceptance::git::git(edit.path(), &["commit", "-qam", "edit behind terraform"]);
+    acceptance::git::git(edit.path(), &["push", "-q", "origin", "HEAD:main"]);
     assert_plan_shows(&wd, &["./edited"]);
     wd.apply().success();
     let restored = clone(&fleet.http);

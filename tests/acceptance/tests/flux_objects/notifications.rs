@@ -5,14 +5,17 @@
 
 use std::time::{Duration, Instant};
 
-use acceptance::objects::{apply_flux_crds, configmap, hcl, kubectl, push_files, unique, var};
+use acceptance::fixture::{repo, unique, var};
+use acceptance::git::push_first_commit;
+use acceptance::hcl::hcl;
+use acceptance::kube::{apply_flux_crds, configmap, kubectl};
 use acceptance::terraform::Terraform;
 use acceptance::webhook::{post_json, Listener, Request};
 use hmac::{Hmac, Mac};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use super::{app_objects, assert_plan_empty, header, jsonpath, repo, wait_configmap};
+use super::{app_objects, assert_plan_empty, header, jsonpath, wait_configmap};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -56,8 +59,8 @@ fn flux_objects_alert_providers_generic_and_hmac_post_kustomization_events() {
     ]);
     let ns = unique("objects-alerts");
     kubectl(&["create", "namespace", &ns]);
-    let app = repo("objects-alerts-app");
-    push_files(
+    let app = repo("objects-alerts-app", true);
+    push_first_commit(
         &app.http,
         &[("deploy/configmap.yaml", &configmap(&ns, "alerted", "one"))],
     );
@@ -156,8 +159,8 @@ fn flux_objects_receiver_generic_webhook_path_makes_flux_reconcile_the_target() 
     apply_flux_crds(&["source-controller.yaml", "notification-controller.yaml"]);
     let ns = unique("objects-receiver");
     kubectl(&["create", "namespace", &ns]);
-    let app = repo("objects-receiver-app");
-    push_files(
+    let app = repo("objects-receiver-app", true);
+    push_first_commit(
         &app.http,
         &[("deploy/configmap.yaml", &configmap(&ns, "received", "one"))],
     );
@@ -219,7 +222,7 @@ output "webhook_path" {{
         std::thread::sleep(Duration::from_millis(1100));
         let (code, body) = post_json(&url, "{}");
         assert_eq!(code, 200, "round {round}: POST {url}: {body}");
-        let stamp = acceptance::objects::wait_for(
+        let stamp = acceptance::poll::wait_for(
             Duration::from_secs(60),
             &format!("round {round}: requestedAt on GitRepository {ns}/app to move from {last:?}"),
             || {
@@ -228,7 +231,7 @@ output "webhook_path" {{
             },
         );
         // source-controller handled that request.
-        acceptance::objects::wait_for(
+        acceptance::poll::wait_for(
             Duration::from_secs(60),
             &format!("round {round}: GitRepository {ns}/app to handle {stamp:?}"),
             || {
