@@ -1,8 +1,10 @@
 //! Every core error turned into a Terraform diagnostic, in one place, so the wording
 //! can be reviewed together.
 
+use flux_core::cluster::ClusterError;
+use flux_core::git::GitError;
 use flux_core::manifests::ManifestError;
-use flux_core::objects::{FieldError, FieldPath, PathSegment};
+use flux_core::objects::{FieldError, FieldPath, ObjectError, PathSegment};
 use tfplug::{AttributePath, Diagnostic, Diagnostics};
 
 /// Invalid fields of a Flux object, each located at its attribute: a field's name
@@ -62,6 +64,39 @@ pub fn manifest_error(error: &ManifestError, rename: &[(&str, &str)]) -> Diagnos
         Some(path) => diagnostic.at(path),
         None => diagnostic,
     }
+}
+
+/// A git failure as a diagnostic with `summary`; an invalid setting is located at
+/// its attribute under `git`.
+pub fn git_error(summary: &str, e: &GitError) -> Diagnostic {
+    let d = Diagnostic::from_error(summary, e);
+    match e {
+        GitError::Invalid { field, .. } => {
+            // Core names the signing key by its own field; the setting is ssh_signing_key.
+            let attr = match *field {
+                "signing.ssh_private_key" => "ssh_signing_key",
+                other => other,
+            };
+            d.at(AttributePath::attr("git").at_attr(attr))
+        }
+        _ => d,
+    }
+}
+
+/// A cluster failure as a diagnostic with `summary`, the error chain as its detail.
+pub fn cluster_error(summary: &str, e: &ClusterError) -> Diagnostic {
+    Diagnostic::from_error(summary, e)
+}
+
+/// An error of core's object operations: invalid fields each at their attribute,
+/// anything else under `summary`.
+pub fn object_error(summary: &str, e: &ObjectError) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    match e {
+        ObjectError::Invalid { errors, .. } => field_errors(errors, &mut diags),
+        _ => diags.push(Diagnostic::from_error(summary, e)),
+    }
+    diags
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@ use tfplug::{Diagnostic, Diagnostics};
 use tokio::time::Instant;
 
 use super::model::FILES;
-use super::operations::{cluster_error, Bootstrap};
+use super::operations::Bootstrap;
 use crate::cluster_task::run_on_cluster;
+use crate::diagnostics::cluster_error;
 
 /// Poll interval of the destroy checks.
 const POLL: Duration = Duration::from_secs(2);

@@ -11,9 +11,7 @@ use flux_core::cluster::{
     git_secret_data, image_pull_secret_data, Cluster, ClusterError, ObjectRef, SecretSpec,
     SecretType, WaitRule, WaitTarget,
 };
-use flux_core::git::{
-    CommitOutcome, GitError, Observation as GitObservation, RepoCache, Transaction,
-};
+use flux_core::git::{CommitOutcome, Observation as GitObservation, RepoCache, Transaction};
 use flux_core::sync::SpecRef;
 use tfplug::{Diagnostic, Diagnostics};
 use tokio::time::Instant;
@@ -23,6 +21,7 @@ use super::model::BootstrapModel;
 use super::sync_ref;
 use crate::cluster_task::run_on_cluster;
 use crate::connection::GitTarget;
+use crate::diagnostics::{cluster_error, git_error};
 
 /// How long one wait round lasts before the branch tip is read again (another
 /// bootstrap into the same repository may have moved it).
@@ -47,26 +46,6 @@ pub enum Mode {
     Create,
     /// Update: one commit "Update Flux manifests".
     Update,
-}
-
-fn git_error(summary: &str, e: &GitError) -> Diagnostic {
-    let d = Diagnostic::from_error(summary, e);
-    match e {
-        GitError::Invalid { field, .. } => {
-            // Core names the signing key by its own field; the setting is ssh_signing_key.
-            let attr = match *field {
-                "signing.ssh_private_key" => "ssh_signing_key",
-                other => other,
-            };
-            d.at(tfplug::AttributePath::attr("git").at_attr(attr))
-        }
-        _ => d,
-    }
-}
-
-/// A cluster failure as a diagnostic with `summary`, the error chain as its detail.
-pub(super) fn cluster_error(summary: &str, e: &ClusterError) -> Diagnostic {
-    Diagnostic::from_error(summary, e)
 }
 
 async fn blocking<T: Send + 'static>(

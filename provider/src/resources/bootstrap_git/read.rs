@@ -9,7 +9,8 @@ use tfplug::{Diagnostic, Diagnostics};
 
 use super::drift;
 use super::model::FILES;
-use super::operations::{cluster_error, Bootstrap};
+use super::operations::Bootstrap;
+use crate::diagnostics::cluster_error;
 
 impl Bootstrap {
     /// Read: the files of the current path from git, then the cluster. Returns the

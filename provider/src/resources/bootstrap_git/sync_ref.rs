@@ -7,7 +7,7 @@ use flux_core::sync::{self, SpecRef, SwitchError, Written};
 use tfplug::{AttributePath, Diagnostic};
 use tokio::time::Instant;
 
-use super::operations::cluster_error;
+use crate::diagnostics::cluster_error;
 
 /// The attribute that sets `wanted`, for error locations (none for the branch, which
 /// is the provider's `git.branch`).

@@ -10,9 +10,9 @@ use tfplug::{Diagnostic, Diagnostics};
 
 use super::connection;
 use super::model::ObjectModel;
-use super::spec::object_error;
 use crate::cluster_task::run_on_cluster;
 use crate::config::{ProviderData, Setting};
+use crate::diagnostics::object_error;
 
 /// A cluster operation through [`run_on_cluster`], its error reported as is.
 pub async fn on_cluster<T, F, Fut>(cluster: &Arc<Cluster>, f: F) -> Result<T, Diagnostics>

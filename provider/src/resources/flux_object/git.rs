@@ -11,8 +11,8 @@ use tfplug::{AttributePath, Diagnostic, Diagnostics};
 use super::cluster::on_cluster;
 use super::connection;
 use super::model::{join, normalize_directory};
-use super::spec::object_error;
 use crate::config::ProviderData;
+use crate::diagnostics::object_error;
 
 /// The directory under the synced path used when `git_directory` is not set.
 const DEFAULT_SUBDIRECTORY: &str = "flux-objects";

@@ -1,24 +1,13 @@
 //! The object a resource value describes: its spec read through the kind's field
 //! table, checked by core, every error located at its attribute.
 
-use flux_core::objects::{self, KindDef, ObjectError, ObjectSpec};
+use flux_core::objects::{self, KindDef, ObjectSpec};
 use serde_json::{Map, Value as Json};
 use tfplug::{AttributePath, Diagnostic, Diagnostics, Value};
 
 use super::convert;
 use super::model::ObjectModel;
-use crate::diagnostics::field_errors;
-
-/// An error of core's object operations: invalid fields each at their attribute,
-/// anything else under `summary`.
-pub fn object_error(summary: &str, e: &ObjectError) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    match e {
-        ObjectError::Invalid { errors, .. } => field_errors(errors, &mut diags),
-        _ => diags.push(Diagnostic::from_error(summary, e)),
-    }
-    diags
-}
+use crate::diagnostics::{field_errors, object_error};
 
 /// The spec JSON of a known value's fields.
 pub fn spec_json(kind: &'static KindDef, value: &Value) -> Result<Map<String, Json>, Diagnostics> {

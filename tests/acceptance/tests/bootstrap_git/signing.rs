@@ -54,7 +54,7 @@ fn bootstrap_git_ssh_signing_key_signs_every_commit() {
         &["-c", &allowed, "log", "-2", "--format=%G? %s"],
     );
     assert_eq!(
-        status, "G Add Flux sync manifests\nG Add Flux v2.9.4 component manifests\n",
+        status, "G Add Flux sync manifests\nG Add Flux v2.9.4 component manifests",
         "{status}"
     );
     wd.destroy().success();
