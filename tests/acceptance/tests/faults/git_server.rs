@@ -2,10 +2,11 @@
 
 use acceptance::fault_proxy::{Fault, FaultProxy};
 use acceptance::fixture::repo;
+use acceptance::git::commit_subjects;
 use acceptance::plan::assert_plan_empty;
 use acceptance::terraform::Terraform;
 
-use super::{assert_documented, config, history, namespaces, CleanUp, Row};
+use super::{assert_documented, config, namespaces, CleanUp, Row};
 
 const DOWN: Row = Row {
     fault: "git server down before the apply (port closed)",
@@ -31,7 +32,7 @@ fn faults_git_server_down_before_the_apply_changes_nothing() {
     let url = proxy.url_for(&urls.http);
     let wd = tf.workdir("fault-git-down", &config(&tf, &url, "clusters/git-down"));
     let _cleanup = CleanUp(&wd);
-    let commits = history(&urls.http);
+    let commits = commit_subjects(&urls.http);
     let before = namespaces();
     proxy.close();
     let out = wd.apply().failure();
@@ -43,7 +44,7 @@ fn faults_git_server_down_before_the_apply_changes_nothing() {
     );
     assert!(text.contains("Connection refused"), "{}", out.report());
     assert!(text.contains(&url), "{}", out.report());
-    assert_eq!(history(&urls.http), commits);
+    assert_eq!(commit_subjects(&urls.http), commits);
     assert_eq!(namespaces(), before);
 
     proxy.open();
@@ -62,7 +63,7 @@ fn faults_git_push_cut_midway_leaves_no_commit_and_the_next_apply_converges() {
     let url = proxy.url_for(&urls.http);
     let wd = tf.workdir("fault-git-cut", &config(&tf, &url, "clusters/git-cut"));
     let _cleanup = CleanUp(&wd);
-    let commits = history(&urls.http);
+    let commits = commit_subjects(&urls.http);
     proxy.set_fault(Fault::CutPushAfter(8 * 1024));
     let out = wd.apply().failure();
     let text = out.flat();
@@ -73,7 +74,7 @@ fn faults_git_push_cut_midway_leaves_no_commit_and_the_next_apply_converges() {
         out.report()
     );
     assert!(text.contains(&url), "{}", out.report());
-    assert_eq!(history(&urls.http), commits);
+    assert_eq!(commit_subjects(&urls.http), commits);
 
     proxy.set_fault(Fault::None);
     let plan = wd.plan_detailed();

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use acceptance::fixture::repo;
-use acceptance::git::{clone, git};
+use acceptance::git::{clone, commit_subjects, git};
 use acceptance::plan::assert_plan_empty;
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
-use super::{assert_documented, config, history, namespaces, CleanUp, Row};
+use super::{assert_documented, config, namespaces, CleanUp, Row};
 
 const INTERRUPTED: Row = Row {
     fault: "Terraform interrupted (Ctrl-C) during the apply",
@@ -86,7 +86,7 @@ fn faults_concurrent_writer_keeps_its_commits_and_the_apply_succeeds() {
         "the writer pushed {} commits",
         written.len()
     );
-    let log = history(&urls.http);
+    let log = commit_subjects(&urls.http);
     for subject in &written {
         assert!(log.contains(subject), "{subject} is lost: {log:?}");
     }

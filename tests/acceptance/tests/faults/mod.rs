@@ -14,7 +14,6 @@ mod interrupted;
 mod objects;
 mod rewritten;
 
-use acceptance::git::commit_subjects;
 use acceptance::hcl::{bootstrap_resource, provider};
 use acceptance::kube::kubectl;
 use acceptance::terraform::{workspace_root, Terraform, Workdir};
@@ -65,11 +64,6 @@ fn config(tf: &Terraform, url: &str, path: &str) -> String {
 
 fn namespaces() -> String {
     kubectl(&["get", "namespaces", "-o", "name"])
-}
-
-/// Subjects of the commits on the branch, newest first.
-fn history(url: &str) -> Vec<String> {
-    commit_subjects(url)
 }
 
 /// On a failing test: destroys the bootstrap, and when a failed create left Flux
