@@ -8,6 +8,7 @@ pub mod git;
 pub mod manifests;
 pub mod object_ref;
 pub mod objects;
+pub mod operator;
 pub mod sensitive;
 pub mod sync;
 

@@ -174,6 +174,12 @@ impl ClusterError {
         }
     }
 
+    /// The API server a request was sent to when it failed before any answer
+    /// (refused, reset, TLS, timeout); `None` for every other failure.
+    pub fn unreachable_server(&self) -> Option<&str> {
+        self.kube_source().and_then(super::server::failed_server)
+    }
+
     /// The object reported a terminal failure.
     pub fn is_failed(&self) -> bool {
         matches!(self, Self::Failed { .. })

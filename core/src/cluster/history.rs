@@ -2,6 +2,8 @@
 //! watch: a state that lasts less than a poll interval (a controller's status between
 //! two of its own patches) is still seen.
 
+use std::time::Duration;
+
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 use kube::api::{DynamicObject, WatchEvent, WatchParams};
@@ -21,10 +23,16 @@ pub struct ObjectHistory {
     events: Option<BoxStream<'static, kube::Result<WatchEvent<DynamicObject>>>>,
     last_version: String,
     complete: bool,
+    request_timeout: Duration,
 }
 
-fn params(object: &ObjectRef) -> WatchParams {
-    WatchParams::default().fields(&format!("metadata.name={}", object.name))
+/// The server ends each watch before the client's idle bound on reads would cut
+/// it (a quiet object sends nothing), so that an idle watch is reopened, not lost.
+fn params(object: &ObjectRef, request_timeout: Duration) -> WatchParams {
+    let secs = u32::try_from(request_timeout.as_secs() * 3 / 4).unwrap_or(u32::MAX);
+    WatchParams::default()
+        .fields(&format!("metadata.name={}", object.name))
+        .timeout(secs.clamp(1, 290))
 }
 
 impl Cluster {
@@ -37,7 +45,7 @@ impl Cluster {
     ) -> Result<ObjectHistory, ClusterError> {
         let api = self.api_for(object).await?;
         let events = api
-            .watch(&params(object), resource_version)
+            .watch(&params(object, self.request_timeout), resource_version)
             .await
             .map_err(|source| ClusterError::Request {
                 action: "watch",
@@ -51,6 +59,7 @@ impl Cluster {
             events: Some(events),
             last_version: resource_version.to_string(),
             complete: true,
+            request_timeout: self.request_timeout,
         })
     }
 }
@@ -107,7 +116,10 @@ impl ObjectHistory {
     async fn reopen(&mut self) {
         match self
             .api
-            .watch(&params(&self.object), &self.last_version)
+            .watch(
+                &params(&self.object, self.request_timeout),
+                &self.last_version,
+            )
             .await
         {
             Ok(events) => self.events = Some(events.boxed()),

@@ -23,12 +23,14 @@ mod observe;
 mod patch;
 mod readiness;
 mod secret;
+mod server;
 mod terminating;
 mod uninstall;
 mod wait;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use kube::core::{GroupVersion, GroupVersionKind};
 use kube::discovery::{ApiCapabilities, ApiResource};
@@ -61,15 +63,23 @@ fn is_not_found(error: &kube::Error) -> bool {
 /// The field manager of every write, as the Flux CLI and the reference provider use.
 pub const FIELD_MANAGER: &str = "flux";
 
+/// How long a request waits for the API server when the caller sets no bound: for
+/// the connection (TCP and TLS) and, separately, for each read of the answer.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A Kubernetes cluster, connected on first use.
 ///
 /// [`Cluster::new`] only validates the settings; the kubeconfig files are read and the server
 /// is dialled by the first operation, so that settings can be checked before the cluster exists. The client
 /// and the discovery results are then cached for the life of the value.
+///
+/// Every request is bounded (see [`Cluster::with_request_timeout`]), and a request
+/// that fails before the server answers names the server in its error chain.
 pub struct Cluster {
     spec: ConnectionSpec,
     connection: OnceCell<Connection>,
     apply_concurrency: usize,
+    request_timeout: Duration,
 }
 
 /// The kinds of one group-version document.
@@ -90,7 +100,16 @@ impl Cluster {
             spec,
             connection: OnceCell::new(),
             apply_concurrency: 8,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         })
+    }
+
+    /// Sets how long a request waits for the API server to accept the connection
+    /// (TCP and TLS) and, separately, for each read of its answer (at least 1 s).
+    /// Takes effect when the first operation connects.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout.max(Duration::from_secs(1));
+        self
     }
 
     /// Sets how many objects of one stage are applied at the same time (at least 1).
@@ -103,10 +122,18 @@ impl Cluster {
     async fn connection(&self) -> Result<&Connection, ClusterError> {
         self.connection
             .get_or_try_init(|| async {
-                let config = self.spec.load_config().await?;
+                let mut config = self.spec.load_config().await?;
                 tracing::debug!(server = %config.cluster_url, "connecting to the cluster");
-                let client = kube::Client::try_from(config)
-                    .map_err(|source| ConnectionError::Client { source })?;
+                config.connect_timeout = Some(self.request_timeout);
+                config.read_timeout = Some(self.request_timeout);
+                // The bound counts from the request, not from when a pooled
+                // connection went idle.
+                config.reset_reader_on_write = true;
+                let name_server = server::NameServer::new(&config.cluster_url.to_string());
+                let client = kube::client::ClientBuilder::try_from(config)
+                    .map_err(|source| ConnectionError::Client { source })?
+                    .with_layer(&name_server)
+                    .build();
                 Ok::<_, ClusterError>(Connection {
                     client,
                     discovery: Mutex::new(HashMap::new()),

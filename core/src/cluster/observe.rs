@@ -173,6 +173,25 @@ impl Cluster {
                 .and_then(|c| text_at(&c, "/metadata/labels/app.kubernetes.io~1version")),
         })
     }
+
+    /// The revision of the artifact the GitRepository `namespace/name` reports (one
+    /// read, for waits that need nothing else); `None` when it has none or is missing.
+    pub async fn source_revision(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<String>, ClusterError> {
+        let reference = ObjectRef::new(
+            "source.toolkit.fluxcd.io/v1",
+            "GitRepository",
+            Some(namespace),
+            name,
+        );
+        let live = self.find_object(&reference).await?;
+        Ok(live
+            .and_then(|o| text_at(&o, "/status/artifact/revision"))
+            .map(|r| normalize_revision(&r)))
+    }
 }
 
 #[cfg(test)]

@@ -117,6 +117,10 @@ fn reported_revision(object: &Value) -> Option<String> {
         .map(normalize_revision)
 }
 
+/// The Ready reason of a reconciliation cut short by a newer one (Flux's
+/// `meta.HealthCheckCanceledReason`).
+const HEALTH_CHECK_CANCELED: &str = "HealthCheckCanceled";
+
 /// Flux's readiness checklist for a Flux object (GitRepository, Kustomization, ...).
 ///
 /// Suspended and Stalled=True are failures. Ready=False is a failure once it is about the
@@ -149,6 +153,11 @@ pub fn flux_readiness(object: &Value, expected_revision: Option<&str>) -> Readin
         .and_then(Value::as_str)
         .unwrap_or_default();
     if condition_status(object, "Ready") == Some("False") {
+        // The controller dropped its health checks for a newer request already queued
+        // (kustomize-controller, the Flux Operator): nothing failed.
+        if condition_text(object, "Ready", "reason") == HEALTH_CHECK_CANCELED {
+            return Readiness::InProgress(format!("a newer reconciliation is queued: {message}"));
+        }
         if ready_generation != Some(generation) {
             return Readiness::InProgress(format!("an earlier generation failed: {message}"));
         }
@@ -315,6 +324,16 @@ mod tests {
                 "artifact": {"revision": revision}
             }
         })
+    }
+
+    #[test]
+    fn flux_health_checks_canceled_by_a_newer_request_keep_waiting() {
+        let mut obj = git_repository("False", "v2.9.4@sha256:abc", 2);
+        obj["status"]["conditions"][0]["reason"] = json!("HealthCheckCanceled");
+        let verdict = flux_readiness(&obj, None);
+        assert!(matches!(verdict, Readiness::InProgress(_)), "{verdict:?}");
+        obj["status"]["conditions"][0]["reason"] = json!("BuildFailed");
+        assert!(matches!(flux_readiness(&obj, None), Readiness::Failed(_)));
     }
 
     #[test]

@@ -110,7 +110,7 @@ fn reference_of(gvk: &GroupVersionKind, object: &DynamicObject) -> ObjectRef {
 impl Cluster {
     /// Lists the objects of a kind, in one namespace or all; a kind the server does not serve
     /// has no objects.
-    async fn list_objects(
+    pub(crate) async fn list_objects(
         &self,
         gvk: &GroupVersionKind,
         namespace: Option<&str>,

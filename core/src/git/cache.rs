@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use git2::{AutotagOption, FetchOptions, Oid, PushOptions, Repository};
 
+use super::probe::{self, DEFAULT_NETWORK_TIMEOUT};
 use super::queue::{Job, Queue, Turn};
 use super::remote::{ParsedUrl, Remote, Scheme};
 use super::session::Session;
@@ -27,9 +28,11 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 50;
 /// writers in one process take turns instead of racing. Several processes may
 /// share one directory: a file lock per repository serializes them. All methods
 /// block (libgit2 is synchronous); call them from `spawn_blocking` in async code.
+/// Each network step waits for the server at most the handle's network timeout.
 #[derive(Debug, Clone)]
 pub struct RepoCache {
     inner: Arc<Inner>,
+    network_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -62,7 +65,18 @@ impl RepoCache {
                 max_attempts: DEFAULT_MAX_ATTEMPTS,
                 queues: Mutex::default(),
             }),
+            network_timeout: DEFAULT_NETWORK_TIMEOUT,
         })
+    }
+
+    /// A handle on the same cache (same queues and locks) whose network steps
+    /// each wait at most `timeout` for the server: a connection, a TLS handshake,
+    /// the first answer. 30 s unless set.
+    pub fn with_network_timeout(self, timeout: Duration) -> Self {
+        Self {
+            network_timeout: timeout,
+            ..self
+        }
     }
 
     /// The same cache with another bound on push attempts per transaction (at least 1).
@@ -73,6 +87,7 @@ impl RepoCache {
                 max_attempts: max_attempts.max(1),
                 queues: Mutex::default(),
             }),
+            network_timeout: self.network_timeout,
         }
     }
 
@@ -90,7 +105,13 @@ impl RepoCache {
             validate_path(path)?;
         }
         let (_turn, guard) = self.lock(&parsed, remote)?;
-        let tip = fetch(&guard.repo, remote, &parsed, History::Tip)?;
+        let tip = fetch(
+            &guard.repo,
+            remote,
+            &parsed,
+            History::Tip,
+            self.network_timeout,
+        )?;
         let mut files = BTreeMap::new();
         let tree = tip
             .map(|oid| guard.repo.find_commit(oid).and_then(|c| c.tree()))
@@ -138,7 +159,13 @@ impl RepoCache {
         }
         let parsed = remote.validate()?;
         let (_turn, guard) = self.lock(&parsed, remote)?;
-        fetch(&guard.repo, remote, &parsed, History::Full)?;
+        fetch(
+            &guard.repo,
+            remote,
+            &parsed,
+            History::Full,
+            self.network_timeout,
+        )?;
         Ok(guard
             .repo
             .graph_descendant_of(commit, ancestor)
@@ -181,7 +208,7 @@ impl RepoCache {
         let max = self.inner.max_attempts;
         tracing::debug!(transactions = batch.len(), "committing batch");
         for attempt in 1..=max {
-            let tip = match fetch(repo, remote, parsed, History::Full) {
+            let tip = match fetch(repo, remote, parsed, History::Full, self.network_timeout) {
                 Ok(tip) => tip,
                 Err(error) => return all_fail(error),
             };
@@ -201,7 +228,7 @@ impl RepoCache {
             let Some(new_tip) = chain else {
                 return finish(built, tip, attempt - 1, None);
             };
-            match push(repo, remote, parsed, new_tip) {
+            match push(repo, remote, parsed, new_tip, self.network_timeout) {
                 Ok(PushResult::Pushed) => {
                     if let Err(error) = set_tracking_ref(repo, &remote.branch, Some(new_tip)) {
                         return all_fail(error);
@@ -369,13 +396,15 @@ enum History {
 /// libgit2's `GIT_FETCH_DEPTH_UNSHALLOW`.
 const DEPTH_UNSHALLOW: i32 = i32::MAX;
 
-/// Fetches the branch into the cache and returns its tip on the remote.
+/// Fetches the branch into the cache and returns its tip on the remote; the
+/// server must answer the probe within `timeout`.
 #[tracing::instrument(skip_all)]
 fn fetch(
     repo: &Repository,
     remote: &Remote,
     parsed: &ParsedUrl,
     history: History,
+    timeout: Duration,
 ) -> Result<Option<Oid>, GitError> {
     let branch = &remote.branch;
     let refspec = format!("+refs/heads/{branch}:{}", tracking_ref(branch));
@@ -390,6 +419,7 @@ fn fetch(
             return Ok(Some(tip));
         }
     }
+    probe::ensure_answers(parsed, "fetch", timeout)?;
     let session = Session::new(remote, parsed.clone());
     let mut git_remote = repo
         .remote_anonymous(session.url())
@@ -472,11 +502,13 @@ fn push(
     remote: &Remote,
     parsed: &ParsedUrl,
     commit: Oid,
+    timeout: Duration,
 ) -> Result<PushResult, GitError> {
     let branch = &remote.branch;
     let local = format!("refs/heads/{branch}");
     repo.reference(&local, commit, true, "transaction")
         .map_err(GitError::local("update local branch"))?;
+    probe::ensure_answers(parsed, "push", timeout)?;
     let session = Session::new(remote, parsed.clone());
     let mut git_remote = repo
         .remote_anonymous(session.url())

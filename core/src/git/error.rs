@@ -64,6 +64,20 @@ pub enum GitError {
         source: git2::Error,
     },
 
+    /// The server accepted no connection, or sent nothing, within the bound of one
+    /// network step.
+    #[error("git {operation} against {url} timed out after {timeout:?} waiting for {awaited}")]
+    Unresponsive {
+        /// `fetch`, `push` or `scan`.
+        operation: &'static str,
+        /// The remote, without credentials.
+        url: String,
+        /// What did not come: a connection, the TLS handshake, the first answer.
+        awaited: &'static str,
+        /// The bound that ran out.
+        timeout: std::time::Duration,
+    },
+
     /// The server refused the update of a ref (hook, protection rule, permissions).
     #[error("push to {branch} rejected by the server: {reason}")]
     Rejected {
@@ -153,7 +167,10 @@ impl GitError {
     /// True when retrying the same operation later may succeed (network trouble,
     /// lost races); false for configuration, credential and host-key errors.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Network { .. } | Self::Conflict { .. })
+        matches!(
+            self,
+            Self::Network { .. } | Self::Unresponsive { .. } | Self::Conflict { .. }
+        )
     }
 
     /// True when the error comes from invalid input, found before any IO.
@@ -198,6 +215,17 @@ impl GitError {
             Self::Network { url, source } => Self::Network {
                 url: url.clone(),
                 source: git(source),
+            },
+            Self::Unresponsive {
+                operation,
+                url,
+                awaited,
+                timeout,
+            } => Self::Unresponsive {
+                operation,
+                url: url.clone(),
+                awaited,
+                timeout: *timeout,
             },
             Self::Rejected { branch, reason } => Self::Rejected {
                 branch: branch.clone(),

@@ -26,6 +26,11 @@
 //!   authenticated libssh2 session (one login per host, user and key, closed
 //!   after 30 s idle; the host key is checked on every reuse) and fetches with
 //!   libgit2 only when the tip moved: libgit2 logs in anew for every operation.
+//! - Every network step is bounded: before each libgit2 fetch, push or scan a
+//!   probe checks within [`RepoCache::with_network_timeout`]'s bound (30 s unless
+//!   set) that the server accepts a connection and answers, and fails with
+//!   [`GitError::Unresponsive`] naming the URL and the step otherwise; pooled ssh
+//!   sessions bound their connect (10 s) and every libssh2 call (30 s).
 //! - Every input is validated before any IO, with errors naming the field
 //!   ([`GitError::Invalid`]); secrets never reach logs or error messages.
 //!
@@ -57,6 +62,7 @@ mod advertisement;
 mod cache;
 mod error;
 mod known_hosts;
+mod probe;
 mod queue;
 mod remote;
 mod scan;

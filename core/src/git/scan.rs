@@ -25,6 +25,7 @@ pub fn scan_host_key(remote: &Remote) -> Result<KnownHosts, GitError> {
     } else {
         return Err(GitError::invalid("ssh", "a host-key scan needs ssh auth"));
     }
+    super::probe::ensure_answers(&parsed, "scan", super::probe::DEFAULT_NETWORK_TIMEOUT)?;
     let session = Session::new(&scanning, parsed.clone());
     let mut git_remote =
         git2::Remote::create_detached(session.url()).map_err(GitError::local("create remote"))?;

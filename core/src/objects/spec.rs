@@ -51,6 +51,15 @@ impl ObjectSpec {
         if let Err(reason) = Check::Name.check(name) {
             errors.push(FieldError::new(FieldPath::field("name"), reason));
         }
+        if let Some(only) = kind.only_name.filter(|only| *only != name) {
+            errors.push(FieldError::new(
+                FieldPath::field("name"),
+                format!(
+                    "must be `{only}`: the API accepts no other name for a {}",
+                    kind.kind
+                ),
+            ));
+        }
         (kind.derived_defaults)(&mut spec);
         fill_defaults(kind.fields, &mut spec);
         check_fields(kind.fields, &spec, &FieldPath::default(), &mut errors);

@@ -16,6 +16,7 @@
 
 mod apply;
 mod connect;
+mod hung;
 mod secrets;
 mod uninstall;
 mod waits;

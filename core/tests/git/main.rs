@@ -9,6 +9,7 @@ mod support;
 mod commits;
 mod concurrency;
 mod http;
+mod hung;
 mod logs;
 mod signing;
 mod ssh;

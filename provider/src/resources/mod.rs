@@ -8,7 +8,9 @@ pub mod helm_release;
 pub mod image_policy;
 pub mod image_repository;
 pub mod image_update_automation;
+pub mod instance;
 pub mod kustomization;
+pub mod operator;
 pub mod receiver;
 pub mod source_bucket;
 pub mod source_git;
@@ -37,5 +39,7 @@ pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
         image_repository::resource().shared(),
         image_policy::resource().shared(),
         image_update_automation::resource().shared(),
+        Arc::new(operator::FluxOperator),
+        instance::resource().shared(),
     ]
 }

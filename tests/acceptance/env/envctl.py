@@ -34,6 +34,10 @@ import urllib.error
 import urllib.request
 
 ENV_DIR = os.path.dirname(os.path.abspath(__file__))
+# The built-in Flux release (core/flux-manifests), which the Flux Operator
+# installs here as it installs the release its image ships.
+FLUX_MANIFESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(ENV_DIR))),
+                              "core", "flux-manifests")
 CACHE = os.environ.get("FLUX_TEST_CACHE") or os.path.join(
     os.path.expanduser("~"), ".cache", "flux-provider-test"
 )
@@ -52,6 +56,11 @@ FLUX_CONTROLLERS = [
     "image-reflector-controller",
     "image-automation-controller",
 ]
+
+# The Flux Operator: started once its own CRDs are Established (a user installs
+# them with the operator); it then installs Flux, whose controllers start as above.
+FLUX_OPERATOR = "flux-operator"
+SUPERVISED = FLUX_CONTROLLERS + [FLUX_OPERATOR]
 
 # Controllers of kube-controller-manager. No deployment controller: nothing
 # runs Pods here, so the environment writes Deployment status itself.
@@ -346,20 +355,6 @@ def create_cluster(state, env, name):
         f.write(kubeconfig_text(host, ca[0], {"token": token}))
     for path in (kubeconfig, kubeconfig_token, admin_key, sa_key):
         os.chmod(path, 0o600)
-    prefix = "/registry" if name == DEFAULT_CLUSTER else f"/clusters/{name}/registry"
-    spawn(state, f"kube-apiserver-{name}", [
-        binary("kube-apiserver"),
-        "--etcd-servers", env["etcd"]["url"], "--etcd-prefix", prefix,
-        "--bind-address", "127.0.0.1", "--secure-port", str(port),
-        "--advertise-address", "127.0.0.1", "--endpoint-reconciler-type", "none",
-        "--cert-dir", cdir, "--tls-cert-file", server_crt, "--tls-private-key-file", server_key,
-        "--client-ca-file", ca[0], "--token-auth-file", tokens,
-        "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
-        "--service-account-key-file", sa_key, "--service-account-signing-key-file", sa_key,
-        "--service-cluster-ip-range", "10.0.0.0/24",
-        "--authorization-mode", "RBAC", "--allow-privileged=true",
-        "--profiling=false", "--v=1",
-    ])
     cluster = {
         "name": name,
         "dir": cdir,
@@ -371,6 +366,11 @@ def create_cluster(state, env, name):
         "admin_cert": admin_crt,
         "admin_key": admin_key,
         "sa_key": sa_key,
+        "server_cert": server_crt,
+        "server_key": server_key,
+        "tokens": tokens,
+        "port": port,
+        "generation": 0,
         "kcm_port": free_port(),
         "flux": {
             "storage_path": os.path.join(cdir, "flux", "storage"),
@@ -381,7 +381,36 @@ def create_cluster(state, env, name):
         },
     }
     env.setdefault("clusters", {})[name] = cluster
+    start_apiserver(state, env, cluster)
     return cluster
+
+
+def etcd_prefix(cluster):
+    """Where the cluster keeps its objects in the shared etcd; each generation of a
+    recreated cluster starts on a prefix of its own, so it starts empty."""
+    name = cluster["name"]
+    prefix = "/registry" if name == DEFAULT_CLUSTER else f"/clusters/{name}/registry"
+    generation = cluster.get("generation", 0)
+    return f"{prefix}-{generation}" if generation else prefix
+
+
+def start_apiserver(state, env, cluster):
+    cdir = cluster["dir"]
+    spawn(state, f"kube-apiserver-{cluster['name']}", [
+        binary("kube-apiserver"),
+        "--etcd-servers", env["etcd"]["url"], "--etcd-prefix", etcd_prefix(cluster),
+        "--bind-address", "127.0.0.1", "--secure-port", str(cluster["port"]),
+        "--advertise-address", "127.0.0.1", "--endpoint-reconciler-type", "none",
+        "--cert-dir", cdir,
+        "--tls-cert-file", cluster["server_cert"], "--tls-private-key-file", cluster["server_key"],
+        "--client-ca-file", cluster["ca_file"], "--token-auth-file", cluster["tokens"],
+        "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+        "--service-account-key-file", cluster["sa_key"],
+        "--service-account-signing-key-file", cluster["sa_key"],
+        "--service-cluster-ip-range", "10.0.0.0/24",
+        "--authorization-mode", "RBAC", "--allow-privileged=true",
+        "--profiling=false", "--v=1",
+    ])
 
 
 def start_cluster_controllers(state, cluster):
@@ -715,6 +744,34 @@ def cmd_add_cluster(args):
     return 0
 
 
+def cmd_recreate_cluster(args):
+    """Replaces a cluster by an empty one at the same address, as when a cluster is
+    deleted and created again under the same name and endpoint: its processes stop,
+    its Flux storage is removed, and its kube-apiserver starts again on a fresh etcd
+    prefix. Its kubeconfigs and credentials stay valid."""
+    state = os.path.abspath(args.state)
+    with Lock(state):
+        if not env_alive(state):
+            raise EnvError(f"no running environment in {state}: run up first")
+        env = read_json(env_path(state))
+        cluster = env["clusters"].get(args.name)
+        if cluster is None or "port" not in cluster:
+            raise EnvError(f"no cluster {args.name!r} that can be recreated in {state}")
+        # The supervisor first: it stops the Flux controllers it started.
+        for role in ("supervisor", "kube-controller-manager", "kube-apiserver"):
+            pid = recorded_pid(state, f"{role}-{args.name}")
+            if pid is not None:
+                stop_pid(pid)
+        shutil.rmtree(os.path.join(cluster["dir"], "flux"), ignore_errors=True)
+        cluster["generation"] = cluster.get("generation", 0) + 1
+        write_json(env_path(state), env)
+        start_apiserver(state, env, cluster)
+        start_cluster_controllers(state, cluster)
+        wait_cluster_controllers(state, cluster)
+        log(f"cluster {args.name} recreated empty (etcd prefix {etcd_prefix(cluster)})")
+    return 0
+
+
 def stop_all(state):
     pids_dir = os.path.join(state, "pids")
     names = sorted(os.listdir(pids_dir)) if os.path.isdir(pids_dir) else []
@@ -844,6 +901,57 @@ def controller_argv(controller, flux, events_enabled):
     return argv
 
 
+def operator_data_dir(cluster):
+    """The Flux Operator's --storage-path, in the layout of the /data directory
+    of its container image (flux/<version>/, one file per component plus
+    rbac.yaml and policies.yaml), holding the built-in release only: it installs
+    Flux from there when a FluxInstance names no distribution artifact, and only
+    Flux minor versions found there are accepted from an artifact."""
+    with open(os.path.join(FLUX_MANIFESTS, "VERSION")) as f:
+        version = f.read().strip()
+    data = os.path.join(cluster["dir"], "flux-operator", "data")
+    dest = os.path.join(data, "flux", version)
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
+    src = os.path.join(FLUX_MANIFESTS, version)
+    for f in sorted(os.listdir(src)):
+        if f.endswith(".yaml"):
+            shutil.copy(os.path.join(src, f), dest)
+    return data
+
+
+def operator_argv(cluster):
+    # No leader election and no web UI: one operator per cluster, and the UI's
+    # assets are a placeholder in this build.
+    return [
+        binary(FLUX_OPERATOR), "--metrics-addr=0",
+        f"--health-addr=127.0.0.1:{free_port()}",
+        "--log-encoding=console", "--enable-leader-election=false", "--web-server-port=0",
+        f"--storage-path={operator_data_dir(cluster)}",
+    ]
+
+
+def operator_env(env, cluster, events_enabled):
+    """The operator's environment: its events go to the local
+    notification-controller, as they go to the in-cluster one when the
+    FluxInstance installs it; it pulls distribution artifacts with the system
+    roots, made the environment's CA, which signed the OCI registry's certificate."""
+    env = dict(env, SSL_CERT_FILE=cluster["ca_file"])
+    if events_enabled:
+        env["NOTIFICATION_CONTROLLER_ADDRESS"] = f"http://127.0.0.1:{cluster['flux']['events_port']}/"
+    else:
+        env["NOTIFICATIONS_DISABLED"] = "true"
+    return env
+
+
+def crd_owners(controller):
+    """Whose CRDs must be Established before `controller` starts: a Flux
+    controller also needs source-controller's (they all watch sources)."""
+    if controller == FLUX_OPERATOR:
+        return [controller]
+    return [controller, "source-controller"]
+
+
 def deployment_status_patch(dep):
     replicas = (dep.get("spec") or {}).get("replicas", 1)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -911,7 +1019,7 @@ def cmd_supervise(args):
     flux = cluster["flux"]
     os.makedirs(flux["storage_path"], exist_ok=True)
     status_file = os.path.join(cluster["dir"], "flux", "status.json")
-    crds = {c: crd_names(c) for c in FLUX_CONTROLLERS}
+    crds = {c: crd_names(c) for c in SUPERVISED}
     procs, restarts, status, with_events = {}, {}, {}, {}
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -926,7 +1034,7 @@ def cmd_supervise(args):
         stale = [c for c, p in procs.items()
                  if p is not None and p.poll() is None and not with_events.get(c, True)]
         events_now = bool(stale) and events_available(kube, crds)
-        for c in FLUX_CONTROLLERS:
+        for c in SUPERVISED:
             if not os.access(os.path.join(GO_BIN, c), os.X_OK):
                 status[c] = "not built"
                 continue
@@ -951,12 +1059,13 @@ def cmd_supervise(args):
                 procs[c] = None
             # A controller built after the supervisor started has its CRDs listed
             # only then; without them it would be started early and crash-loop.
-            for known in (c, "source-controller"):
+            owners = crd_owners(c)
+            for known in owners:
                 crds[known] = crds[known] or crd_names(known)
-            if not crds[c] or not crds["source-controller"]:
+            if not all(crds[o] for o in owners):
                 status[c] = "no CRDs known (not built yet)"
                 continue
-            needed = sorted(set(crds["source-controller"] + crds[c]))
+            needed = sorted({n for o in owners for n in crds[o]})
             try:
                 missing = [n for n in needed if not kube.crd_established(n)]
             except Exception:  # noqa: BLE001
@@ -969,7 +1078,11 @@ def cmd_supervise(args):
             events = c != "notification-controller" and events_available(kube, crds)
             with_events[c] = events or c == "notification-controller"
             name = f"flux-{args.cluster}-{c}"
-            procs[c] = spawn(state, name, controller_argv(c, flux, events), env)
+            if c == FLUX_OPERATOR:
+                procs[c] = spawn(state, name, operator_argv(cluster),
+                                 operator_env(env, cluster, events))
+            else:
+                procs[c] = spawn(state, name, controller_argv(c, flux, events), env)
             status[c] = f"running pid {procs[c].pid} (starts {restarts.get(c, 0) + 1})"
         write_json(status_file, status)
         time.sleep(0.5)
@@ -991,10 +1104,10 @@ def cmd_supervise(args):
 def main():
     p = argparse.ArgumentParser(prog="envctl")
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("up", "down", "status", "new-repo", "add-cluster", "supervise"):
+    for name in ("up", "down", "status", "new-repo", "add-cluster", "recreate-cluster", "supervise"):
         sp = sub.add_parser(name)
         sp.add_argument("--state", default=DEFAULT_STATE)
-        if name in ("new-repo", "add-cluster"):
+        if name in ("new-repo", "add-cluster", "recreate-cluster"):
             sp.add_argument("name")
         if name == "new-repo":
             sp.add_argument("--empty", action="store_true")
@@ -1003,7 +1116,8 @@ def main():
     args = p.parse_args()
     handler = {
         "up": cmd_up, "down": cmd_down, "status": cmd_status, "new-repo": cmd_new_repo,
-        "add-cluster": cmd_add_cluster, "supervise": cmd_supervise,
+        "add-cluster": cmd_add_cluster, "recreate-cluster": cmd_recreate_cluster,
+        "supervise": cmd_supervise,
     }[args.cmd]
     try:
         return handler(args)

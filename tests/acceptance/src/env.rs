@@ -212,6 +212,14 @@ impl Environment {
             ca_file: get("KUBE_CA_FILE")?.into(),
         })
     }
+
+    /// Replaces the cluster `name` (added by [`Environment::add_cluster`]) by an empty
+    /// one at the same address and with the same credentials, as when a cluster is
+    /// deleted and created again: nothing of the old one is left.
+    pub fn recreate_cluster(&self, name: &str) -> Result<(), EnvError> {
+        let state = self.get_var(STATE_VAR)?.to_owned();
+        run_script("recreate-cluster", &["--state", &state, name]).map(|_| ())
+    }
 }
 
 /// A file of the setup's Go builds (`build/go-servers.sh`): `go/bin/<name>` in

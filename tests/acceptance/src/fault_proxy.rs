@@ -1,7 +1,8 @@
 //! A TCP relay in front of a real server (the git server's plain-HTTP port, or the
 //! kube-apiserver's TLS port, passed through unread), so that a test can make the
 //! server unreachable on demand: the port closed (new connections refused, open ones
-//! reset) or a git push cut in the middle of its pack. The server behind it is the real
+//! reset), a git push cut in the middle of its pack, or held before it goes upstream
+//! until the test lets it go (so that the test can act while the pusher waits). The server behind it is the real
 //! one; the relay only forwards bytes or drops connections, as a network fault would.
 #![expect(
     clippy::panic,
@@ -12,8 +13,9 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// What the relay does with new traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,13 +24,22 @@ pub enum Fault {
     None,
     /// Drop a `git-receive-pack` POST once this many bytes of it went upstream.
     CutPushAfter(usize),
+    /// Hold each `git-receive-pack` POST before it goes upstream until
+    /// [`FaultProxy::release_pushes`].
+    HoldPushes,
 }
+
+/// How long a held push waits at most, so that a test that fails before releasing it
+/// does not leave a thread behind for ever.
+const HOLD_LIMIT: Duration = Duration::from_secs(600);
 
 struct Shared {
     upstream: SocketAddr,
     fault: Mutex<Fault>,
     open: AtomicBool,
     cut_pushes: AtomicUsize,
+    held_pushes: AtomicUsize,
+    released: (Mutex<bool>, Condvar),
     connections: Mutex<Vec<TcpStream>>,
 }
 
@@ -58,6 +69,8 @@ impl FaultProxy {
             fault: Mutex::new(Fault::None),
             open: AtomicBool::new(true),
             cut_pushes: AtomicUsize::new(0),
+            held_pushes: AtomicUsize::new(0),
+            released: (Mutex::new(false), Condvar::new()),
             connections: Mutex::new(Vec::new()),
         });
         let mut proxy = FaultProxy {
@@ -88,6 +101,18 @@ impl FaultProxy {
         self.shared.cut_pushes.load(Ordering::SeqCst)
     }
 
+    /// How many pushes were held so far.
+    pub fn held_pushes(&self) -> usize {
+        self.shared.held_pushes.load(Ordering::SeqCst)
+    }
+
+    /// Lets the held pushes go upstream, and every later one too.
+    pub fn release_pushes(&self) {
+        let (released, wake) = &self.shared.released;
+        *released.lock().unwrap() = true;
+        wake.notify_all();
+    }
+
     /// Closes the port and resets the open connections: connections are refused until
     /// [`FaultProxy::open`].
     pub fn close(&mut self) {
@@ -115,6 +140,7 @@ impl FaultProxy {
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
+        self.release_pushes();
         self.close();
     }
 }
@@ -164,6 +190,9 @@ fn upstream(mut from: TcpStream, mut to: TcpStream, fault: Fault, shared: &Share
         let chunk = &buf[..n];
         if contains(chunk, b"POST ") && contains(chunk, b"git-receive-pack") {
             in_push = Some(0);
+            if fault == Fault::HoldPushes {
+                hold(shared);
+            }
         }
         if let (Fault::CutPushAfter(limit), Some(sent)) = (fault, in_push.as_mut()) {
             *sent += n;
@@ -179,6 +208,16 @@ fn upstream(mut from: TcpStream, mut to: TcpStream, fault: Fault, shared: &Share
         }
     }
     let _ = to.shutdown(Shutdown::Write);
+}
+
+/// Waits until the test releases the pushes (or [`HOLD_LIMIT`] passed).
+fn hold(shared: &Shared) {
+    shared.held_pushes.fetch_add(1, Ordering::SeqCst);
+    let (released, wake) = &shared.released;
+    let guard = released.lock().unwrap();
+    let _released = wake
+        .wait_timeout_while(guard, HOLD_LIMIT, |released| !*released)
+        .unwrap();
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -17,25 +17,43 @@ pub fn required_providers() -> &'static str {
 /// The `git = { ... }` value for `url` over HTTP basic auth (plain http, so
 /// allow_insecure_http).
 pub fn git_http(url: &str) -> String {
+    git_http_as(
+        url,
+        &var("FLUX_TEST_GIT_USERNAME"),
+        &var("FLUX_TEST_GIT_PASSWORD"),
+    )
+}
+
+/// [`git_http`] as another user of the git server.
+pub fn git_http_as(url: &str, username: &str, password: &str) -> String {
     format!(
         "{{\n    url  = {url}\n    http = {{\n      username            = {user}\n      password            = {password}\n      allow_insecure_http = true\n    }}\n  }}",
         url = hcl(url),
-        user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
-        password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
+        user = hcl(username),
+        password = hcl(password),
+    )
+}
+
+/// The `terraform` and `provider "flux"` blocks with the given `kubernetes` config
+/// path and `git` value (from [`git_http`]), each left out when `None`.
+pub fn provider_with(kubeconfig: Option<&str>, git: Option<&str>) -> String {
+    let kubernetes = kubeconfig
+        .map(|path| format!("  kubernetes = {{ config_path = {} }}\n", hcl(path)))
+        .unwrap_or_default();
+    let git = git
+        .map(|git| format!("  git = {git}\n"))
+        .unwrap_or_default();
+    format!(
+        "{}provider \"flux\" {{\n{kubernetes}{git}}}\n",
+        required_providers()
     )
 }
 
 /// The `terraform` and `provider "flux"` blocks for the first cluster, with a `git`
 /// block for `git_url` over HTTP basic auth when given.
 pub fn provider(git_url: Option<&str>) -> String {
-    let git = git_url
-        .map(|url| format!("  git = {}\n", git_http(url)))
-        .unwrap_or_default();
-    format!(
-        "{}provider \"flux\" {{\n  kubernetes = {{ config_path = {kubeconfig} }}\n{git}}}\n",
-        required_providers(),
-        kubeconfig = hcl(&var("KUBECONFIG")),
-    )
+    let git = git_url.map(git_http);
+    provider_with(Some(&var("KUBECONFIG")), git.as_deref())
 }
 
 /// A `flux_bootstrap_git` resource block; under Terraform 1.0.3 every single nested

@@ -5,6 +5,7 @@ pub mod env;
 pub mod fault_proxy;
 pub mod fixture;
 pub mod git;
+pub mod git_users;
 pub mod hcl;
 pub mod kube;
 pub mod plan;

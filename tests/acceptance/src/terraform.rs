@@ -100,6 +100,11 @@ impl Terraform {
         }
     }
 
+    /// Whether this is OpenTofu.
+    pub fn is_tofu(&self) -> bool {
+        self.cli == Cli::OpenTofu
+    }
+
     /// Whether this is the 1.0 CLI, which crashes when a single nested attribute is
     /// omitted (fixed in 1.0.5): its configurations must set every one.
     pub fn is_legacy(&self) -> bool {

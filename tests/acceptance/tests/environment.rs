@@ -18,6 +18,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::GroupVersionKind;
 use serde_json::{json, Value};
 
+// Its own file: the operator's test is long, and this one near the size limit.
+mod flux_operator;
+
 const FIELD_MANAGER: &str = "flux-acceptance-env";
 
 async fn client_from(kubeconfig: &Path) -> kube::Client {
@@ -31,7 +34,14 @@ async fn client_from(kubeconfig: &Path) -> kube::Client {
 /// Applies the CustomResourceDefinitions of one fixture file and waits until
 /// each is Established.
 async fn apply_crds(client: &kube::Client, file: &str) {
-    let text = std::fs::read_to_string(flux_manifest(file)).expect("read fixture");
+    apply_crds_from(client, &flux_manifest(file)).await;
+}
+
+/// Applies the CustomResourceDefinitions of one YAML file and waits until each
+/// is Established.
+async fn apply_crds_from(client: &kube::Client, path: &Path) {
+    let file = path.display();
+    let text = std::fs::read_to_string(path).expect("read fixture");
     let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("parse fixture yaml");
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     let pp = PatchParams::apply(FIELD_MANAGER).force();

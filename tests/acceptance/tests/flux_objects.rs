@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use acceptance::fixture::{repo, unique, var};
 use acceptance::git::{clone, push_first_commit};
-use acceptance::hcl::{hcl, provider as header};
+use acceptance::hcl::{git_http, hcl, provider as header, provider_with};
 use acceptance::kube::{apply_flux_crds, configmap, jsonpath, kubectl};
 use acceptance::plan::{assert_plan_empty, assert_plan_shows};
 use acceptance::poll::wait_for;
@@ -278,18 +278,7 @@ fn flux_objects_many_git_objects_in_parallel_lose_no_file() {
     const N: usize = 60;
     let fleet = repo("objects-scale", true);
     let main = format!(
-        r#"
-terraform {{
-  required_providers {{
-    flux = {{ source = "fluxcd/flux" }}
-  }}
-}}
-provider "flux" {{
-  git = {{
-    url  = {url}
-    http = {{ username = {user}, password = {password}, allow_insecure_http = true }}
-  }}
-}}
+        r#"{provider}
 resource "flux_kustomization" "app" {{
   count         = {N}
   name          = "app-${{count.index}}"
@@ -299,9 +288,7 @@ resource "flux_kustomization" "app" {{
   source_ref    = {{ kind = "GitRepository", name = "flux-system" }}
 }}
 "#,
-        url = hcl(&fleet.http),
-        user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
-        password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
+        provider = provider_with(None, Some(&git_http(&fleet.http))),
     );
     let tf = Terraform::latest();
     let wd = tf.workdir("objects-scale", &main);

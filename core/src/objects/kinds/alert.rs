@@ -57,6 +57,7 @@ pub static ALERT: KindDef = KindDef {
     rules: alert_rules,
     is_static: always_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

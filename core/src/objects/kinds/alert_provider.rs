@@ -81,6 +81,7 @@ pub static NOTIFICATION_PROVIDER: KindDef = KindDef {
     rules: notification_provider_rules,
     is_static: always_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

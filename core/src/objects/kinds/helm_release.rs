@@ -208,6 +208,7 @@ pub static HELM_RELEASE: KindDef = KindDef {
     rules: helm_release_rules,
     is_static: never_static,
     derived_defaults: helm_release_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -91,6 +91,7 @@ pub static IMAGE_POLICY: KindDef = KindDef {
     rules: image_policy_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ pub static IMAGE_REPOSITORY: KindDef = KindDef {
     rules: image_repository_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -151,6 +151,7 @@ pub static IMAGE_UPDATE_AUTOMATION: KindDef = KindDef {
     rules: image_update_automation_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use serde_json::{Map, Value};
 
 use super::naming::{field, spec_fields};
 use super::shared::{
-    duration, flag, local_ref, name_of, never_static, no_derived_defaults, CROSS_NAMESPACE_REF,
-    SUSPEND,
+    duration, flag, local_ref, name_of, never_static, no_derived_defaults, COMMON_METADATA,
+    CROSS_NAMESPACE_REF, PATCH, SUSPEND,
 };
 use super::KindDef;
 use crate::objects::error::{FieldError, FieldPath};
@@ -73,43 +73,11 @@ const DECRYPTION: &[FieldDef] = &[
     local_ref(field!("secretRef"), "Secret with the decryption keys."),
 ];
 
-const PATCH_TARGET: &[FieldDef] = &[
-    FieldDef::string(field!("group"), "API group."),
-    FieldDef::string(field!("version"), "API version."),
-    FieldDef::string(field!("kind"), "Kind."),
-    FieldDef::string(field!("name"), "Name (a regular expression)."),
-    FieldDef::string(field!("namespace"), "Namespace (a regular expression)."),
-    FieldDef::string(field!("labelSelector"), "Label selector."),
-    FieldDef::string(field!("annotationSelector"), "Annotation selector."),
-];
-
-const PATCH: &[FieldDef] = &[
-    FieldDef::string(
-        field!("patch"),
-        "A strategic merge patch or a JSON 6902 patch, in YAML.",
-    )
-    .required(),
-    FieldDef::typed(
-        field!("target"),
-        Object(PATCH_TARGET),
-        "The objects the patch applies to.",
-    ),
-];
-
 const IMAGE: &[FieldDef] = &[
     FieldDef::string(field!("name"), "Image name to replace.").required(),
     FieldDef::string(field!("newName"), "New image name."),
     FieldDef::string(field!("newTag"), "New tag."),
     FieldDef::string(field!("digest"), "Digest; takes precedence over new_tag."),
-];
-
-const COMMON_METADATA: &[FieldDef] = &[
-    FieldDef::typed(field!("labels"), StringMap, "Labels added to every object."),
-    FieldDef::typed(
-        field!("annotations"),
-        StringMap,
-        "Annotations added to every object.",
-    ),
 ];
 
 const KUSTOMIZATION_FIELDS: &[FieldDef] = &spec_fields([
@@ -227,6 +195,7 @@ pub static KUSTOMIZATION: KindDef = KindDef {
     rules: kustomization_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod shared;
 
 mod alert;
 mod alert_provider;
+mod flux_instance;
 mod helm_release;
 mod image_policy;
 mod image_repository;
@@ -25,6 +26,7 @@ use super::field::FieldDef;
 
 pub use alert::ALERT;
 pub use alert_provider::NOTIFICATION_PROVIDER;
+pub use flux_instance::{FLUX_INSTANCE, INSTANCE_COMPONENTS};
 pub use helm_release::HELM_RELEASE;
 pub use image_policy::IMAGE_POLICY;
 pub use image_repository::IMAGE_REPOSITORY;
@@ -52,6 +54,9 @@ pub struct KindDef {
     pub is_static: fn(&Map<String, Value>) -> bool,
     /// Fills the fields whose default depends on other fields, as `flux create` does.
     pub derived_defaults: fn(&mut Map<String, Value>),
+    /// The one name the API accepts for objects of this kind, if it accepts only one
+    /// (a FluxInstance is always `flux`).
+    pub only_name: Option<&'static str>,
 }
 
 impl KindDef {
@@ -62,7 +67,7 @@ impl KindDef {
 }
 
 /// Every kind.
-pub fn all() -> [&'static KindDef; 12] {
+pub fn all() -> [&'static KindDef; 13] {
     [
         &GIT_REPOSITORY,
         &OCI_REPOSITORY,
@@ -76,5 +81,6 @@ pub fn all() -> [&'static KindDef; 12] {
         &IMAGE_REPOSITORY,
         &IMAGE_POLICY,
         &IMAGE_UPDATE_AUTOMATION,
+        &FLUX_INSTANCE,
     ]
 }

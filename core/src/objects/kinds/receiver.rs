@@ -69,6 +69,7 @@ pub static RECEIVER: KindDef = KindDef {
     rules: receiver_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -60,6 +60,45 @@ pub(super) fn path_of(fields: &'static [FieldDef], keys: &[&'static str]) -> Fie
     path
 }
 
+/// The objects a kustomize patch applies to.
+pub(super) const PATCH_TARGET: &[FieldDef] = &[
+    FieldDef::string(field!("group"), "API group."),
+    FieldDef::string(field!("version"), "API version."),
+    FieldDef::string(field!("kind"), "Kind."),
+    FieldDef::string(field!("name"), "Name (a regular expression)."),
+    FieldDef::string(field!("namespace"), "Namespace (a regular expression)."),
+    FieldDef::string(field!("labelSelector"), "Label selector."),
+    FieldDef::string(field!("annotationSelector"), "Annotation selector."),
+];
+
+/// A kustomize patch and its target.
+pub(super) const PATCH: &[FieldDef] = &[
+    FieldDef::string(
+        field!("patch"),
+        "A strategic merge patch or a JSON 6902 patch, in YAML.",
+    )
+    .required(),
+    FieldDef::typed(
+        field!("target"),
+        FieldType::Object(PATCH_TARGET),
+        "The objects the patch applies to.",
+    ),
+];
+
+/// Labels and annotations added to every object applied.
+pub(super) const COMMON_METADATA: &[FieldDef] = &[
+    FieldDef::typed(
+        field!("labels"),
+        FieldType::StringMap,
+        "Labels added to every object.",
+    ),
+    FieldDef::typed(
+        field!("annotations"),
+        FieldType::StringMap,
+        "Annotations added to every object.",
+    ),
+];
+
 pub(super) const SUSPEND: FieldDef = flag(
     field!("suspend"),
     "Tells the controller to suspend reconciliation of this object.",
@@ -164,7 +203,7 @@ pub(super) mod testing {
         match ObjectSpec::new(
             kind,
             "flux-system",
-            "x",
+            kind.only_name.unwrap_or("x"),
             spec.as_object().cloned().unwrap_or_default(),
         ) {
             Ok(_) => Vec::new(),
@@ -180,7 +219,7 @@ pub(super) mod testing {
         match ObjectSpec::new(
             kind,
             "flux-system",
-            "x",
+            kind.only_name.unwrap_or("x"),
             spec.as_object().cloned().unwrap_or_default(),
         ) {
             Ok(_) => Vec::new(),

@@ -135,6 +135,7 @@ pub static BUCKET: KindDef = KindDef {
     rules: bucket_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -108,6 +108,7 @@ pub static GIT_REPOSITORY: KindDef = KindDef {
     rules: git_repository_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub static HELM_REPOSITORY: KindDef = KindDef {
     rules: helm_repository_rules,
     is_static: helm_repository_is_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

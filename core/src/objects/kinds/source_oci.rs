@@ -110,6 +110,7 @@ pub static OCI_REPOSITORY: KindDef = KindDef {
     rules: no_rules,
     is_static: never_static,
     derived_defaults: no_derived_defaults,
+    only_name: None,
 };
 
 #[cfg(test)]

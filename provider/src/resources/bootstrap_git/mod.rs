@@ -18,8 +18,10 @@ mod sync_ref;
 mod upgrade;
 mod validate;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
-use flux_core::cluster::Cluster;
+use flux_core::cluster::{Cluster, DEFAULT_REQUEST_TIMEOUT};
 use tfplug::{
     ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, Diagnostic, Diagnostics,
     ImportResponse, PlanContext, ReadRequest, ReadResponse, Resource, Schema, UpgradeResponse,
@@ -29,7 +31,7 @@ use tfplug::{
 use crate::config::{ProviderData, Setting};
 use crate::connection::{connection_spec, GitTarget};
 use connection::{effective_git, effective_kubernetes, require};
-use model::BootstrapModel;
+use model::{BootstrapModel, Timeouts};
 use operations::{Bootstrap, Mode};
 
 /// The resource type name.
@@ -45,18 +47,28 @@ impl BootstrapGit {
         Self
     }
 
-    /// The model and connections of a known resource value.
-    fn bootstrap(&self, value: &Value, data: &ProviderData) -> Result<Bootstrap, Diagnostic> {
+    /// The model and connections of a known resource value, for an operation whose
+    /// `timeouts` entry `limit` picks: every request to the API server and every git
+    /// network step waits at most that long.
+    fn bootstrap(
+        &self,
+        value: &Value,
+        data: &ProviderData,
+        limit: fn(&Timeouts) -> Duration,
+    ) -> Result<Bootstrap, Diagnostic> {
         let model = BootstrapModel::from_value(value)?;
+        let limit = limit(&model.timeouts);
         let kubernetes = require(effective_kubernetes(value, data)?, "kubernetes")?;
         let git = require(effective_git(value, data)?, "git")?;
         let cluster = Cluster::new(connection_spec(&kubernetes))
-            .map_err(|e| Diagnostic::from_error("Invalid Kubernetes Settings", &e))?;
+            .map_err(|e| Diagnostic::from_error("Invalid Kubernetes Settings", &e))?
+            .with_request_timeout(limit.min(DEFAULT_REQUEST_TIMEOUT));
         Ok(Bootstrap {
             model,
             git: GitTarget::new(&git)?,
             cluster: std::sync::Arc::new(cluster),
             cache: data.git_cache.repo_cache()?,
+            deadline: tokio::time::Instant::now() + limit,
         })
     }
 }
@@ -136,7 +148,7 @@ impl Resource<ProviderData> for BootstrapGit {
         request: ApplyRequest,
         response: &mut ApplyResponse,
     ) {
-        let mut bootstrap = match self.bootstrap(&request.planned, data) {
+        let mut bootstrap = match self.bootstrap(&request.planned, data, |t| t.create) {
             Ok(b) => b,
             Err(d) => return response.diagnostics.push(d),
         };
@@ -174,7 +186,7 @@ impl Resource<ProviderData> for BootstrapGit {
         if deferred {
             return;
         }
-        let mut bootstrap = match self.bootstrap(state, data) {
+        let mut bootstrap = match self.bootstrap(state, data, |t| t.read) {
             Ok(b) => b,
             Err(d) => return response.diagnostics.push(d),
         };
@@ -199,7 +211,7 @@ impl Resource<ProviderData> for BootstrapGit {
         request: ApplyRequest,
         response: &mut ApplyResponse,
     ) {
-        let mut bootstrap = match self.bootstrap(&request.planned, data) {
+        let mut bootstrap = match self.bootstrap(&request.planned, data, |t| t.update) {
             Ok(b) => b,
             Err(d) => {
                 response.state = request.prior;
@@ -249,7 +261,7 @@ impl Resource<ProviderData> for BootstrapGit {
         request: DeleteRequest,
         response: &mut DeleteResponse,
     ) {
-        let mut bootstrap = match self.bootstrap(&request.prior, data) {
+        let mut bootstrap = match self.bootstrap(&request.prior, data, |t| t.delete) {
             Ok(b) => b,
             Err(d) => return response.diagnostics.push(d),
         };
@@ -368,13 +380,17 @@ mod tests {
             ),
             ..provider_data(Some(https_git()))
         };
-        let bootstrap = BootstrapGit::new().bootstrap(&planned(&[]), &data).unwrap();
+        let bootstrap = BootstrapGit::new()
+            .bootstrap(&planned(&[]), &data, |t| t.create)
+            .unwrap();
         let provider_cache = data.git_cache.repo_cache().unwrap();
         assert!(crate::git_cache::same_cache(
             &bootstrap.cache,
             &provider_cache
         ));
-        let other = BootstrapGit::new().bootstrap(&planned(&[]), &data).unwrap();
+        let other = BootstrapGit::new()
+            .bootstrap(&planned(&[]), &data, |t| t.read)
+            .unwrap();
         assert!(crate::git_cache::same_cache(&other.cache, &provider_cache));
     }
 

@@ -37,6 +37,8 @@ pub struct Bootstrap {
     pub cluster: Arc<Cluster>,
     /// The shared repository cache.
     pub cache: RepoCache,
+    /// When the operation's `timeouts` entry runs out.
+    pub deadline: Instant,
 }
 
 /// Whether this apply creates the resource or updates it.
@@ -84,9 +86,19 @@ impl Bootstrap {
         Ok(())
     }
 
+    /// The repository cache, each of its network steps bounded by the time left
+    /// until the deadline, so that a silent git server ends the operation with an
+    /// error naming the server before the operation's backstop cuts it off.
+    fn bounded_cache(&self) -> RepoCache {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        self.cache
+            .clone()
+            .with_network_timeout(left.max(Duration::from_secs(1)))
+    }
+
     /// Reads `paths` at the branch tip through the cache.
     pub async fn read_git(&self, paths: Vec<String>) -> Result<GitObservation, Diagnostic> {
-        let cache = self.cache.clone();
+        let cache = self.bounded_cache();
         let remote = self.git.remote.clone();
         blocking(move || {
             let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
@@ -98,7 +110,7 @@ impl Bootstrap {
     }
 
     pub(super) async fn commit(&self, mut tx: Transaction) -> Result<CommitOutcome, Diagnostic> {
-        let cache = self.cache.clone();
+        let cache = self.bounded_cache();
         let git = self.git.clone();
         tx.author = git.author.clone();
         tx.message_appendix = git.appendix.clone();
@@ -140,6 +152,7 @@ impl Bootstrap {
         diags: &mut Diagnostics,
     ) -> Result<BTreeMap<String, String>, Diagnostics> {
         let deadline = Instant::now() + timeout;
+        self.deadline = deadline;
         self.pin_host_key().await?;
         let ns = self.model.namespace.clone();
         // The cluster must answer before git changes (the reference moved files first).
@@ -392,15 +405,18 @@ impl Bootstrap {
         &self,
         pushed: Option<&str>,
     ) -> Result<Option<String>, Diagnostic> {
-        let reported = self
-            .observe_cluster()
-            .await
-            .ok()
-            .and_then(|seen| seen.git_repository?.revision)
-            .and_then(|r| r.rsplit_once(':').map(|(_, sha)| sha.to_string()));
+        let ns = self.model.namespace.clone();
+        let reported = run_on_cluster(&self.cluster, move |c| async move {
+            c.source_revision(&ns, &ns).await
+        })
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten()
+        .and_then(|r| r.rsplit_once(':').map(|(_, sha)| sha.to_string()));
         if let (Some(reported), Some(pushed)) = (reported, pushed) {
             let (cache, remote, ancestor) = (
-                self.cache.clone(),
+                self.bounded_cache(),
                 self.git.remote.clone(),
                 pushed.to_string(),
             );

@@ -4,7 +4,7 @@
 //! object's status exported and drift read back.
 
 mod apply;
-mod cluster;
+pub(crate) mod cluster;
 mod connection;
 pub mod convert;
 mod delete;

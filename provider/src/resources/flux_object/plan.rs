@@ -132,12 +132,55 @@ fn plan_status(extra: &[StatusAttribute], planned: &mut Value, prior: &Value) {
     }
 }
 
+/// Attributes that bound what the provider does and are not part of the object: a
+/// change of them alone (typically right after an import, which cannot read them
+/// back) leaves the object, and so its status, as it is.
+const PROVIDER_SETTINGS: [&str; 1] = ["wait_timeout"];
+
 fn same_except_status(extra: &[StatusAttribute], planned: &Value, prior: &Value) -> bool {
     match (planned.as_entries(), prior.as_entries()) {
         (Some(a), Some(b)) => a
             .iter()
-            .filter(|(k, _)| !status::is_status(extra, k))
+            .filter(|(k, _)| {
+                !status::is_status(extra, k) && !PROVIDER_SETTINGS.contains(&k.as_str())
+            })
             .all(|(k, v)| b.get(k).is_some_and(|p| p == v)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(wait_timeout: &str, interval: &str) -> Value {
+        Value::object([
+            ("wait", Value::from(true)),
+            ("suspend", Value::from(false)),
+            ("wait_timeout", Value::from(wait_timeout)),
+            ("interval", Value::from(interval)),
+            ("ready", Value::from(true)),
+            ("revision", Value::from("main@sha1:abc")),
+            ("message", Value::from("stored artifact")),
+        ])
+    }
+
+    #[test]
+    fn a_new_wait_timeout_alone_keeps_the_status() {
+        let prior = object("5m", "1m");
+        let mut planned = object("3m", "1m");
+        plan_status(&[], &mut planned, &prior);
+        assert_eq!(planned.attr("revision").as_str(), Some("main@sha1:abc"));
+        assert_eq!(planned.attr("message").as_str(), Some("stored artifact"));
+    }
+
+    #[test]
+    fn a_change_of_the_object_plans_its_status_unknown() {
+        let prior = object("5m", "1m");
+        let mut planned = object("5m", "2m");
+        plan_status(&[], &mut planned, &prior);
+        assert!(planned.attr("revision").is_unknown());
+        assert!(planned.attr("message").is_unknown());
+        assert_eq!(planned.attr("ready").as_bool(), Some(true));
     }
 }

@@ -106,6 +106,27 @@ pub fn has_secret_ref(kind: &KindDef) -> bool {
     kind.fields.iter().any(|f| f.name == "secret_ref")
 }
 
+/// `name`: required, or for a kind whose API accepts one name, that name by default
+/// and nothing else.
+fn name_attribute(kind: &KindDef) -> Attribute {
+    let attribute = match kind.only_name {
+        Some(only) => Attribute::string("name")
+            .default(only)
+            .description(format!(
+                "Name of the {}: `{only}`, the only name its API accepts.",
+                kind.kind
+            ))
+            .validate(one_of(&[only])),
+        None => Attribute::string("name")
+            .required()
+            .description(format!("Name of the {}.", kind.kind))
+            .validate(string_check(check_description(Check::Name), |s| {
+                Check::Name.check(s)
+            })),
+    };
+    attribute.modify(PlanModifier::RequiresReplace)
+}
+
 /// The full schema of a kind's resource, with its kind-specific status attributes.
 pub fn schema(kind: &KindDef, description: &str, status: &[StatusAttribute]) -> Schema {
     let mut attributes = vec![
@@ -113,11 +134,7 @@ pub fn schema(kind: &KindDef, description: &str, status: &[StatusAttribute]) -> 
             .computed()
             .description("`<namespace>/<name>`.")
             .modify(PlanModifier::UseStateForUnknown),
-        Attribute::string("name")
-            .required()
-            .description(format!("Name of the {}.", kind.kind))
-            .validate(string_check(check_description(Check::Name), |s| Check::Name.check(s)))
-            .modify(PlanModifier::RequiresReplace),
+        name_attribute(kind),
         Attribute::string("namespace")
             .default("flux-system")
             .description(format!("Namespace of the {}.", kind.kind))

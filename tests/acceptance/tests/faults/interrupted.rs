@@ -96,7 +96,7 @@ fn faults_concurrent_writer_keeps_its_commits_and_the_apply_succeeds() {
 
 /// Commits a file every 300 ms until `stop`, as another user would: on a rejected
 /// push it rebases on the new tip and pushes again. Returns the subjects it landed.
-fn write_until(url: &str, stop: &AtomicBool) -> Vec<String> {
+pub(super) fn write_until(url: &str, stop: &AtomicBool) -> Vec<String> {
     let checkout = clone(url);
     let dir = checkout.path();
     let mut landed = Vec::new();

@@ -1,20 +1,31 @@
-//! Faults made real against one bootstrap each: the git server's port closed or a push
-//! cut mid-pack (through [`FaultProxy`], in front of the real git server), Terraform
-//! interrupted, another writer pushing during the apply, the branch rewritten, the
-//! namespace deleted by hand. Each test checks what the user sees, what is left behind,
-//! and that the next apply converges to an empty plan; each also checks its row of
-//! `docs/guides/faults.md`, so the table cannot drift from what the tests assert.
+//! Faults made real against one bootstrap each: the git server's port closed, a push
+//! cut mid-pack or held (through [`FaultProxy`], in front of the real git server), the
+//! API server's port closed the same way, Terraform interrupted, another writer pushing
+//! during the apply, the branch rewritten or the bootstrap path deleted, the namespace
+//! deleted by hand, the cluster recreated empty, the git credentials revoked. Each test
+//! checks what the user sees, what is left behind, and that the next apply converges to
+//! an empty plan; each also checks its row of `docs/guides/faults.md`, so the table
+//! cannot drift from what the tests assert.
+//!
+//! [`FaultProxy`]: acceptance::fault_proxy::FaultProxy
 #![expect(
     clippy::panic,
     reason = "a guide that cannot be read fails the calling test"
 )]
 
+mod api_server;
+mod credentials;
 mod git_server;
 mod interrupted;
+mod object_cluster;
+mod object_git;
 mod objects;
+mod recreated;
 mod rewritten;
 
-use acceptance::hcl::{bootstrap_resource, provider};
+use acceptance::fixture::var;
+use acceptance::git::{clone, git};
+use acceptance::hcl::{bootstrap_resource, git_http, provider_with};
 use acceptance::kube::kubectl;
 use acceptance::terraform::{workspace_root, Terraform, Workdir};
 
@@ -50,9 +61,14 @@ fn assert_documented(row: &Row) {
 
 /// A bootstrap of the two default controllers that matter here, into `url`.
 fn config(tf: &Terraform, url: &str, path: &str) -> String {
+    config_with(tf, &git_http(url), &var("KUBECONFIG"), path)
+}
+
+/// The same bootstrap with the provider's `git` value and kubeconfig given.
+fn config_with(tf: &Terraform, git: &str, kubeconfig: &str, path: &str) -> String {
     format!(
         "{}{}",
-        provider(Some(url)),
+        provider_with(Some(kubeconfig), Some(git)),
         bootstrap_resource(
             tf,
             &format!(
@@ -60,6 +76,55 @@ fn config(tf: &Terraform, url: &str, path: &str) -> String {
             )
         )
     )
+}
+
+/// The first cluster's API server URL.
+fn api_server() -> String {
+    kubectl(&[
+        "config",
+        "view",
+        "--minify",
+        "-o",
+        "jsonpath={.clusters[0].cluster.server}",
+    ])
+}
+
+/// A copy of the environment's kubeconfig whose server is `server_to`.
+fn kubeconfig_via(server_from: &str, server_to: &str) -> tempfile::NamedTempFile {
+    let text = std::fs::read_to_string(var("KUBECONFIG"))
+        .unwrap_or_else(|e| panic!("read KUBECONFIG: {e}"));
+    assert!(
+        text.contains(server_from),
+        "no {server_from} in the kubeconfig"
+    );
+    let file = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(file.path(), text.replace(server_from, server_to))
+        .unwrap_or_else(|e| panic!("{e}"));
+    file
+}
+
+/// Replaces the branch `main` of `url` by a one-commit history of its own (a
+/// README), with a force-push, as someone rewriting the repository would.
+fn force_push_unrelated_history(url: &str) {
+    let checkout = clone(url);
+    let dir = checkout.path();
+    git(dir, &["checkout", "--orphan", "unrelated"]);
+    git(dir, &["rm", "-r", "-q", "--cached", "."]);
+    std::fs::write(dir.join("README.md"), "another history\n").unwrap_or_else(|e| panic!("{e}"));
+    git(dir, &["add", "README.md"]);
+    git(dir, &["commit", "-q", "-m", "unrelated history"]);
+    git(dir, &["push", "-q", "--force", "origin", "unrelated:main"]);
+}
+
+/// Fails unless the plan creates the `flux_source_git.app` of the configuration.
+fn assert_plans_the_object(wd: &Workdir) {
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "{}", plan.report());
+    assert!(
+        plan.all().contains("flux_source_git.app will be created"),
+        "{}",
+        plan.report()
+    );
 }
 
 fn namespaces() -> String {

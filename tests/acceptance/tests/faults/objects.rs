@@ -7,13 +7,13 @@ use std::time::Duration;
 use acceptance::fault_proxy::{Fault, FaultProxy};
 use acceptance::fixture::{unique, var};
 use acceptance::git::commit_subjects;
-use acceptance::hcl::hcl;
+use acceptance::hcl::{git_http, hcl, provider_with};
 use acceptance::kube::{apply_flux_crds, kubectl};
 use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
-use super::{assert_documented, Row};
+use super::{api_server, assert_documented, kubeconfig_via, Row};
 
 const GIT_DOWN: Row = Row {
     fault: "git server down before the apply of an object delivered to git",
@@ -32,7 +32,7 @@ const GIT_CUT: Row = Row {
 const API_DOWN: Row = Row {
     fault: "API server down before the apply of an object delivered to the cluster",
     user_sees:
-        "`Cluster Operation Failed`, naming the object it was writing and `Connection refused`",
+        "`Cluster Operation Failed`, naming the object it was writing, the API server and `Connection refused`",
     left: "nothing",
     next_apply: "creates the object; the plan after it is empty",
 };
@@ -46,27 +46,14 @@ const API_LOST: Row = Row {
 
 fn git_object(url: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    flux = {{ source = "fluxcd/flux" }}
-  }}
-}}
-provider "flux" {{
-  git = {{
-    url  = {url}
-    http = {{ username = {user}, password = {password}, allow_insecure_http = true }}
-  }}
-}}
-resource "flux_source_git" "app" {{
+        r#"{provider}resource "flux_source_git" "app" {{
   name          = "app"
   git_directory = "clusters/faults/sources"
   url           = "https://example.com/app.git"
   ref           = {{ branch = "main" }}
 }}
 "#,
-        url = hcl(url),
-        user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
-        password = hcl(&var("FLUX_TEST_GIT_PASSWORD")),
+        provider = provider_with(None, Some(&git_http(url))),
     )
 }
 
@@ -110,41 +97,9 @@ fn faults_object_in_git_with_the_git_server_down_or_cut() {
     wd.destroy().success();
 }
 
-/// A copy of the environment's kubeconfig whose server is `server`.
-fn kubeconfig_via(server_from: &str, server_to: &str) -> tempfile::NamedTempFile {
-    let text = std::fs::read_to_string(var("KUBECONFIG"))
-        .unwrap_or_else(|e| panic!("read KUBECONFIG: {e}"));
-    assert!(
-        text.contains(server_from),
-        "no {server_from} in the kubeconfig"
-    );
-    let file = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(file.path(), text.replace(server_from, server_to))
-        .unwrap_or_else(|e| panic!("{e}"));
-    file
-}
-
-fn api_server() -> String {
-    kubectl(&[
-        "config",
-        "view",
-        "--minify",
-        "-o",
-        "jsonpath={.clusters[0].cluster.server}",
-    ])
-}
-
 fn cluster_object(kubeconfig: &str, namespace: &str, app_url: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    flux = {{ source = "fluxcd/flux" }}
-  }}
-}}
-provider "flux" {{
-  kubernetes = {{ config_path = {kubeconfig} }}
-}}
-resource "flux_source_git" "app" {{
+        r#"{provider}resource "flux_source_git" "app" {{
   name        = "app"
   namespace   = {ns}
   url         = {url}
@@ -155,7 +110,7 @@ resource "flux_source_git" "app" {{
   wait_timeout = "2m"
 }}
 "#,
-        kubeconfig = hcl(kubeconfig),
+        provider = provider_with(Some(kubeconfig), None),
         ns = hcl(namespace),
         url = hcl(app_url),
         user = hcl(&var("FLUX_TEST_GIT_USERNAME")),
@@ -189,6 +144,7 @@ fn faults_object_in_cluster_with_the_api_server_down_or_lost() {
     for part in [
         "Cluster Operation Failed",
         &format!("Secret/{ns}/app-auth"),
+        &format!("API server at {via}"),
         "Connection refused",
     ] {
         assert!(out.flat().contains(part), "{}", out.report());

@@ -1,22 +1,29 @@
-//! The branch force-pushed to an unrelated history, and the namespace deleted by hand,
-//! after a bootstrap.
+//! The branch force-pushed to an unrelated history, the bootstrap path deleted in git,
+//! and the namespace deleted by hand, after a bootstrap.
 
 use std::time::Duration;
 
 use acceptance::fixture::repo;
-use acceptance::git::{clone, git, push_commit};
-use acceptance::kube::kubectl;
+use acceptance::git::{clone, push_commit, remove_files};
+use acceptance::kube::{kubectl, request_root_fetch, root_kustomization};
 use acceptance::plan::assert_plan_empty;
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
-use super::{assert_documented, config, namespaces, CleanUp, Row};
+use super::{assert_documented, config, force_push_unrelated_history, namespaces, CleanUp, Row};
 
 const FORCE_PUSHED: Row = Row {
     fault: "branch force-pushed to an unrelated history",
     user_sees: "the plan: `repository_files_summary` adds the three files back",
     left: "the install in the cluster, still running",
     next_apply: "commits the three files on the new history; the plan after it is empty",
+};
+
+const PATH_DELETED: Row = Row {
+    fault: "bootstrap path deleted in git",
+    user_sees: "the plan: `repository_files_summary` adds the three files back",
+    left: "the install in the cluster, still running: Flux reports the path missing and prunes nothing",
+    next_apply: "commits the three files again and waits for Flux; the plan after it is empty",
 };
 
 const NAMESPACE_DELETED: Row = Row {
@@ -39,14 +46,7 @@ fn faults_branch_rewritten_to_unrelated_history_is_planned_and_repaired() {
     let _cleanup = CleanUp(&wd);
     wd.apply().success();
 
-    let checkout = clone(&urls.http);
-    let dir = checkout.path();
-    git(dir, &["checkout", "--orphan", "unrelated"]);
-    git(dir, &["rm", "-r", "-q", "--cached", "."]);
-    std::fs::write(dir.join("README.md"), "another history\n").unwrap();
-    git(dir, &["add", "README.md"]);
-    git(dir, &["commit", "-q", "-m", "unrelated history"]);
-    git(dir, &["push", "-q", "--force", "origin", "unrelated:main"]);
+    force_push_unrelated_history(&urls.http);
 
     let plan = wd.plan_detailed();
     assert_eq!(plan.code, 2, "{}", plan.report());
@@ -66,6 +66,53 @@ fn faults_branch_rewritten_to_unrelated_history_is_planned_and_repaired() {
         .join("clusters/rewritten/flux-system/gotk-sync.yaml")
         .exists());
     assert!(files.path().join("README.md").exists());
+    wd.destroy().success();
+}
+
+#[test]
+fn faults_bootstrap_path_deleted_in_git_is_planned_and_committed_again() {
+    let _turn = acceptance::env::cluster_turn();
+    assert_documented(&PATH_DELETED);
+    let tf = Terraform::latest();
+    let urls = repo("fault-path-deleted", false);
+    let wd = tf.workdir(
+        "fault-path-deleted",
+        &config(&tf, &urls.http, "clusters/deleted"),
+    );
+    let _cleanup = CleanUp(&wd);
+    wd.apply().success();
+
+    let files = [
+        "gotk-components.yaml",
+        "gotk-sync.yaml",
+        "kustomization.yaml",
+    ]
+    .map(|file| format!("clusters/deleted/flux-system/{file}"));
+    let paths: Vec<&str> = files.iter().map(String::as_str).collect();
+    remove_files(&urls.http, "remove the bootstrap path", &paths);
+    request_root_fetch();
+    wait_until(
+        Duration::from_secs(120),
+        "the root Kustomization to report the path missing",
+        || {
+            root_kustomization("{.status.conditions[?(@.type==\"Ready\")].message}")
+                .contains("not found")
+        },
+    );
+    let deployments = kubectl(&["-n", "flux-system", "get", "deployments", "-o", "name"]);
+    assert!(
+        deployments.contains("deployment.apps/kustomize-controller"),
+        "Flux pruned itself:\n{deployments}"
+    );
+
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "{}", plan.report());
+    for file in &files {
+        let line = format!("+ \"{file}\"");
+        assert!(plan.all().contains(&line), "{}", plan.report());
+    }
+    wd.apply().success();
+    assert_plan_empty(&wd);
     wd.destroy().success();
 }
 

@@ -1,0 +1,251 @@
+//! `flux_operator` and `flux_instance` on a cluster of their own (the operator removes
+//! Flux's CRDs when its instance goes, which the shared cluster's tests rely on): the
+//! operator installed from the provider's built-in manifests (the environment runs the
+//! operator binary once its CRDs are Established, see tests/acceptance/env/README.md),
+//! a FluxInstance whose Flux syncs a repository of the environment, a change made by hand
+//! shown in the plan and repaired, the state lost and imported, and a destroy that leaves
+//! the cluster clean.
+#![expect(
+    clippy::panic,
+    reason = "a step of the shared lifecycle that cannot run fails the calling test"
+)]
+
+use std::time::Duration;
+
+use acceptance::fixture::{env, repo, unique, var};
+use acceptance::git::push_first_commit;
+use acceptance::hcl::{hcl, provider_with};
+use acceptance::kube::{configmap, kubectl_at, object_exists};
+use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
+use acceptance::poll::wait_until;
+use acceptance::terraform::Terraform;
+
+fn config(kubeconfig: &str, url: &str) -> String {
+    format!(
+        r#"{provider}
+resource "flux_operator" "this" {{
+  remove_instances_on_destroy = true
+}}
+
+resource "flux_instance" "this" {{
+  namespace = flux_operator.this.namespace
+  distribution = {{
+    version  = "2.9.x"
+    registry = "ghcr.io/fluxcd"
+  }}
+  components = ["source-controller", "kustomize-controller"]
+  sync = {{
+    kind     = "GitRepository"
+    url      = {url}
+    ref      = "refs/heads/main"
+    path     = "clusters/op"
+    interval = "1m"
+  }}
+  wait_timeout = "5m"
+}}
+"#,
+        provider = provider_with(Some(kubeconfig), None),
+        url = hcl(url),
+    )
+}
+
+#[test]
+fn operator_installs_flux_from_an_instance_that_syncs_git_and_destroys_cleanly() {
+    lifecycle(&Terraform::latest(), "operator-tf");
+}
+
+/// The same lifecycle under OpenTofu, on a cluster of its own.
+#[test]
+fn operator_lifecycle_under_opentofu() {
+    lifecycle(&Terraform::tofu(), "operator-tofu");
+}
+
+fn lifecycle(tf: &Terraform, cluster_name: &str) {
+    let cluster = env()
+        .add_cluster(cluster_name)
+        .unwrap_or_else(|e| panic!("add cluster: {e}"));
+    let kubeconfig = cluster.kubeconfig.display().to_string();
+    let urls = repo(cluster_name, true);
+    let name = unique("from-instance");
+    let manifest = configmap("default", &name, "synced-by-the-operator's-flux");
+    push_first_commit(&urls.http, &[("clusters/op/configmap.yaml", &manifest)]);
+    let anonymous = urls.http.replace(
+        &var("FLUX_TEST_GIT_HTTP_URL"),
+        &var("FLUX_TEST_GIT_HTTP_ANON_URL"),
+    );
+    let wd = tf.workdir(cluster_name, &config(&kubeconfig, &anonymous));
+    let _cleanup = DestroyOnPanic(&wd);
+
+    let out = wd.apply().success();
+    assert!(out.all().contains("2 added"), "{}", out.report());
+    let exists = |args: &[&str]| object_exists(&kubeconfig, args);
+    wait_until(
+        Duration::from_secs(180),
+        "the ConfigMap from git, applied by the Flux the operator installed",
+        || exists(&["-n", "default", "configmap", &name]),
+    );
+    let revision = kubectl_at(
+        &kubeconfig,
+        &[
+            "-n",
+            "flux-system",
+            "get",
+            "fluxinstance",
+            "flux",
+            "-o",
+            "jsonpath={.status.lastAppliedRevision}",
+        ],
+    );
+    assert!(revision.starts_with("v2.9.4@sha256:"), "{revision}");
+    assert_plan_empty(&wd);
+
+    kubectl_at(
+        &kubeconfig,
+        &[
+            "-n",
+            "flux-system",
+            "patch",
+            "fluxinstance",
+            "flux",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"distribution":{"version":"2.9.4"},"components":["source-controller","kustomize-controller","helm-controller"]}}"#,
+        ],
+    );
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "{}", plan.report());
+    for change in ["\"2.9.4\" -> \"2.9.x\"", "\"helm-controller\""] {
+        assert!(
+            plan.all().contains(change),
+            "no {change}:\n{}",
+            plan.report()
+        );
+    }
+    wd.apply().success();
+    assert_plan_empty(&wd);
+
+    // The state lost: both come back by import. The operator's own destroy setting is
+    // not in the cluster, so the plan after the import shows it alone.
+    std::fs::remove_file(wd.path().join("terraform.tfstate")).unwrap_or_else(|e| panic!("{e}"));
+    wd.run(&["import", "flux_operator.this", "flux-system"])
+        .success();
+    wd.run(&["import", "flux_instance.this", "flux-system/flux"])
+        .success();
+    let plan = wd.plan_detailed();
+    assert_eq!(plan.code, 2, "{}", plan.report());
+    let text = plan.all();
+    let changed: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("~ ") && l.contains(" = "))
+        .collect();
+    assert_eq!(changed.len(), 1, "{}", plan.report());
+    assert!(
+        changed[0].starts_with("~ remove_instances_on_destroy"),
+        "{}",
+        plan.report()
+    );
+    wd.apply().success();
+    assert_plan_empty(&wd);
+
+    // Deletions are requested in the background (as `kubectl delete --wait=false`):
+    // the CRDs and the namespace finish terminating after the destroy returns.
+    wd.destroy().success();
+    assert!(!exists(&[
+        "clusterrolebinding",
+        "flux-operator-cluster-admin"
+    ]));
+    assert!(!exists(&[
+        "-n",
+        "flux-system",
+        "deployment",
+        "flux-operator"
+    ]));
+    for object in [
+        ["crd", "fluxinstances.fluxcd.controlplane.io"],
+        ["crd", "gitrepositories.source.toolkit.fluxcd.io"],
+        ["namespace", "flux-system"],
+    ] {
+        wait_until(
+            Duration::from_secs(180),
+            &format!("{object:?} to be gone"),
+            || !exists(&object),
+        );
+    }
+}
+
+/// Bad values of both resources fail at plan, each at its attribute, under Terraform
+/// and OpenTofu, before anything is written to the cluster.
+#[test]
+fn operator_and_instance_bad_values_fail_at_plan_naming_the_attribute() {
+    let main = format!(
+        r#"{provider}
+resource "flux_operator" "bad" {{
+  namespace = "Flux"
+  registry  = "ghcr.io/mirror/"
+}}
+
+resource "flux_instance" "bad" {{
+  name = "main"
+  distribution = {{
+    version  = "two"
+    registry = "ghcr.io/fluxcd"
+  }}
+  components = ["source-controller", "flagger"]
+  sync = {{
+    kind     = "GitRepository"
+    url      = "https://example.com/fleet.git"
+    ref      = "refs/heads/main"
+    path     = "clusters/a"
+    provider = "gcp"
+  }}
+  delivery = "cluster"
+}}
+"#,
+        provider = provider_with(Some(&var("KUBECONFIG")), None),
+    );
+    for tf in [Terraform::latest(), Terraform::tofu()] {
+        let text = tf
+            .workdir("operator-invalid", &main)
+            .plan()
+            .failure()
+            .flat();
+        let diagnostics: Vec<&str> = text.split("Error: ").skip(1).collect();
+        // OpenTofu (1.12.6) shows an attribute nested in an object at its resource
+        // block, where Terraform shows the attribute's own line.
+        let nested_at = |line: &'static str| {
+            if tf.is_tofu() {
+                "resource \"flux_instance\" \"bad\""
+            } else {
+                line
+            }
+        };
+        for (expected, located_at) in [
+            ("must be an RFC 1123 label", "namespace = \"Flux\""),
+            ("without a trailing `/`", "registry = \"ghcr.io/mirror/\""),
+            ("\"flux\"", "name = \"main\""),
+            (
+                "\"two\" is not a semver range",
+                nested_at("version = \"two\""),
+            ),
+            (
+                "\"flagger\" must be one of",
+                "components = [\"source-controller\", \"flagger\"]",
+            ),
+            (
+                "`gcp` is for OCIRepository and Bucket sources only",
+                nested_at("provider = \"gcp\""),
+            ),
+        ] {
+            let diagnostic = diagnostics
+                .iter()
+                .find(|d| d.contains(expected))
+                .unwrap_or_else(|| panic!("missing {expected:?} in:\n{text}"));
+            assert!(
+                diagnostic.contains(located_at),
+                "{expected:?} is not located at `{located_at}`:\n{diagnostic}"
+            );
+        }
+    }
+}
