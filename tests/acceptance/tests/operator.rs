@@ -20,7 +20,19 @@ use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
-fn config(kubeconfig: &str, url: &str) -> String {
+/// Terraform 1.0.3 crashes when a provider's single nested attribute is left out, so
+/// there the provider gets a `git` it never uses and the instance's delivery is set.
+fn config(tf: &Terraform, kubeconfig: &str, url: &str) -> String {
+    let (git, delivery) = if tf.is_legacy() {
+        (
+            Some(
+                r#"{ url = "http://127.0.0.1:1/none.git", http = { allow_insecure_http = true } }"#,
+            ),
+            "  delivery = \"cluster\"\n",
+        )
+    } else {
+        (None, "")
+    };
     format!(
         r#"{provider}
 resource "flux_operator" "this" {{
@@ -42,9 +54,9 @@ resource "flux_instance" "this" {{
     interval = "1m"
   }}
   wait_timeout = "5m"
-}}
+{delivery}}}
 "#,
-        provider = provider_with(Some(kubeconfig), None),
+        provider = provider_with(Some(kubeconfig), git),
         url = hcl(url),
     )
 }
@@ -60,6 +72,13 @@ fn operator_lifecycle_under_opentofu() {
     lifecycle(&Terraform::tofu(), "operator-tofu");
 }
 
+/// The same lifecycle under Terraform 1.0.3, whose configurations may leave out the
+/// instance's optional objects (`cluster`, `storage`, ...) as on newer versions.
+#[test]
+fn operator_lifecycle_under_terraform_1_0_3() {
+    lifecycle(&Terraform::legacy(), "operator-legacy");
+}
+
 fn lifecycle(tf: &Terraform, cluster_name: &str) {
     let cluster = env()
         .add_cluster(cluster_name)
@@ -73,7 +92,7 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
         &var("FLUX_TEST_GIT_HTTP_URL"),
         &var("FLUX_TEST_GIT_HTTP_ANON_URL"),
     );
-    let wd = tf.workdir(cluster_name, &config(&kubeconfig, &anonymous));
+    let wd = tf.workdir(cluster_name, &config(tf, &kubeconfig, &anonymous));
     let _cleanup = DestroyOnPanic(&wd);
 
     let out = wd.apply().success();

@@ -11,6 +11,7 @@ mod delete;
 mod git;
 mod import;
 mod model;
+mod nested;
 mod plan;
 mod read;
 pub mod schema;

@@ -97,6 +97,9 @@ pub fn field_attribute(field: &FieldDef) -> Attribute {
     match (field.required, field.default) {
         (true, _) => attribute.required(),
         (false, Some(default)) => attribute.default(default_value(default)),
+        (false, None) if super::nested::is_computed_object(field) => {
+            attribute.optional().computed()
+        }
         (false, None) => attribute.optional(),
     }
 }
