@@ -111,7 +111,14 @@ fn format_failures(failures: &[ClusterError]) -> String {
         .join("; ")
 }
 
-/// One line with the error and its causes, for aggregated failures.
+impl ClusterError {
+    /// One line with the error and its causes (`error: cause: cause`), as a log line
+    /// or an aggregated failure shows it.
+    pub fn with_causes(&self) -> String {
+        error_chain(self)
+    }
+}
+
 fn error_chain(error: &ClusterError) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);

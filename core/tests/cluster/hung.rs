@@ -29,17 +29,6 @@ fn silent_server(read_request: bool) -> u16 {
     port
 }
 
-fn chain(error: &ClusterError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 async fn read_namespace(server: &str) -> (ClusterError, Duration) {
     let cluster = Cluster::new(ConnectionSpec {
         host: Some(server.to_string()),
@@ -64,7 +53,7 @@ async fn hung_refused_connection_names_the_server() {
     };
     let server = format!("https://127.0.0.1:{port}");
     let (error, _) = read_namespace(&server).await;
-    let text = chain(&error);
+    let text = error.with_causes();
     assert_eq!(error.unreachable_server(), Some(server.as_str()), "{text}");
     assert!(text.contains(&format!("API server at {server}")), "{text}");
     assert!(text.contains("Connection refused"), "{text}");
@@ -75,7 +64,7 @@ async fn hung_refused_connection_names_the_server() {
 async fn hung_server_that_never_completes_tls_ends_within_the_bound() {
     let server = format!("https://127.0.0.1:{}", silent_server(false));
     let (error, elapsed) = read_namespace(&server).await;
-    let text = chain(&error);
+    let text = error.with_causes();
     assert!(elapsed < BOUND * 3, "took {elapsed:?}: {text}");
     assert_eq!(error.unreachable_server(), Some(server.as_str()), "{text}");
     assert!(text.contains(&format!("API server at {server}")), "{text}");
@@ -85,7 +74,7 @@ async fn hung_server_that_never_completes_tls_ends_within_the_bound() {
 async fn hung_server_that_never_answers_a_request_ends_within_the_bound() {
     let server = format!("http://127.0.0.1:{}", silent_server(true));
     let (error, elapsed) = read_namespace(&server).await;
-    let text = chain(&error);
+    let text = error.with_causes();
     assert!(elapsed < BOUND * 3, "took {elapsed:?}: {text}");
     assert_eq!(error.unreachable_server(), Some(server.as_str()), "{text}");
     assert!(text.contains(&format!("API server at {server}")), "{text}");

@@ -1,4 +1,8 @@
 //! Assertions on `terraform plan`, and the clean-up of a failed test's resources.
+#![expect(
+    clippy::panic,
+    reason = "an assertion helper fails the calling test"
+)]
 
 use crate::terraform::Workdir;
 
@@ -32,5 +36,22 @@ impl Drop for DestroyOnPanic<'_> {
         if std::thread::panicking() {
             let _ = self.0.destroy();
         }
+    }
+}
+
+/// Asserts that the failed command's output `text` has, for each `(message,
+/// located_at)`, an error diagnostic containing `message` that shows the configuration
+/// line `located_at` (Terraform shows the line of the attribute a diagnostic is
+/// located at; the resource block's first line would mean it was not located).
+pub fn assert_diagnostics_located(text: &str, expected: &[(&str, &str)]) {
+    let diagnostics: Vec<&str> = text.split("Error: ").skip(1).collect();
+    for (message, located_at) in expected {
+        let Some(diagnostic) = diagnostics.iter().find(|d| d.contains(message)) else {
+            panic!("missing {message:?} in:\n{text}");
+        };
+        assert!(
+            diagnostic.contains(located_at),
+            "{message:?} is not located at `{located_at}`:\n{diagnostic}"
+        );
     }
 }

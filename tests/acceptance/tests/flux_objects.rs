@@ -15,7 +15,7 @@ use acceptance::fixture::{repo, unique, var};
 use acceptance::git::{clone, push_first_commit};
 use acceptance::hcl::{git_http, hcl, provider as header, provider_with};
 use acceptance::kube::{apply_flux_crds, configmap, jsonpath, kubectl};
-use acceptance::plan::{assert_plan_empty, assert_plan_shows};
+use acceptance::plan::{assert_diagnostics_located, assert_plan_empty, assert_plan_shows};
 use acceptance::poll::wait_for;
 use acceptance::terraform::Terraform;
 
@@ -359,57 +359,47 @@ resource "flux_source_git" "bad" {{
     );
     let tf = Terraform::latest();
     let text = tf.workdir("objects-invalid", &main).plan().failure().flat();
-    // Each message, and the configuration line Terraform shows for the attribute
-    // the diagnostic is located at (the resource block's first line would mean it
-    // was not located).
-    let diagnostics: Vec<&str> = text.split("Error: ").skip(1).collect();
-    for (expected, located_at) in [
-        (
-            "\"Bad_Name\" must be an RFC 1123 subdomain",
-            "name = \"Bad_Name\"",
-        ),
-        (
-            "\"10 minutes\" is not a duration",
-            "interval = \"10 minutes\"",
-        ),
-        (
-            "\"Git\" must be one of GitRepository, OCIRepository, Bucket, ExternalArtifact",
-            "source_ref = { kind = \"Git\", name = \"x\" }",
-        ),
-        (
-            "policy: exactly one of semver, alphabetical and numerical must be set",
-            "policy = {",
-        ),
-        (
-            "service_account_name: is not allowed with provider generic",
-            "service_account_name = \"sa\"",
-        ),
-        (
-            "resources[0].namespace: * requires name *",
-            "resources = [{ kind = \"GitRepository\"",
-        ),
-        (
-            "\"git@github.com:org/repo.git\" must start with one of http://, https://, ssh://",
-            "url = \"git@github.com:org/repo.git\"",
-        ),
-        (
-            "\"latest\" is not a semver range",
-            "ref = { semver = \"latest\" }",
-        ),
-        (
-            "secret_data is written to the Secret named by secret_ref",
-            "secret_data = { token = \"t\" }",
-        ),
-    ] {
-        let diagnostic = diagnostics
-            .iter()
-            .find(|d| d.contains(expected))
-            .unwrap_or_else(|| panic!("missing {expected:?} in:\n{text}"));
-        assert!(
-            diagnostic.contains(located_at),
-            "{expected:?} is not located at `{located_at}`:\n{diagnostic}"
-        );
-    }
+    assert_diagnostics_located(
+        &text,
+        &[
+            (
+                "\"Bad_Name\" must be an RFC 1123 subdomain",
+                "name = \"Bad_Name\"",
+            ),
+            (
+                "\"10 minutes\" is not a duration",
+                "interval = \"10 minutes\"",
+            ),
+            (
+                "\"Git\" must be one of GitRepository, OCIRepository, Bucket, ExternalArtifact",
+                "source_ref = { kind = \"Git\", name = \"x\" }",
+            ),
+            (
+                "policy: exactly one of semver, alphabetical and numerical must be set",
+                "policy = {",
+            ),
+            (
+                "service_account_name: is not allowed with provider generic",
+                "service_account_name = \"sa\"",
+            ),
+            (
+                "resources[0].namespace: * requires name *",
+                "resources = [{ kind = \"GitRepository\"",
+            ),
+            (
+                "\"git@github.com:org/repo.git\" must start with one of http://, https://, ssh://",
+                "url = \"git@github.com:org/repo.git\"",
+            ),
+            (
+                "\"latest\" is not a semver range",
+                "ref = { semver = \"latest\" }",
+            ),
+            (
+                "secret_data is written to the Secret named by secret_ref",
+                "secret_data = { token = \"t\" }",
+            ),
+        ],
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@ use acceptance::fixture::{env, repo, unique, var};
 use acceptance::git::push_first_commit;
 use acceptance::hcl::{hcl, provider_with};
 use acceptance::kube::{configmap, kubectl_at, object_exists};
-use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
+use acceptance::plan::{assert_diagnostics_located, assert_plan_empty, DestroyOnPanic};
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
@@ -230,7 +230,6 @@ resource "flux_instance" "bad" {{
             .plan()
             .failure()
             .flat();
-        let diagnostics: Vec<&str> = text.split("Error: ").skip(1).collect();
         // OpenTofu (1.12.6) shows an attribute nested in an object at its resource
         // block, where Terraform shows the attribute's own line.
         let nested_at = |line: &'static str| {
@@ -240,31 +239,25 @@ resource "flux_instance" "bad" {{
                 line
             }
         };
-        for (expected, located_at) in [
-            ("must be an RFC 1123 label", "namespace = \"Flux\""),
-            ("without a trailing `/`", "registry = \"ghcr.io/mirror/\""),
-            ("\"flux\"", "name = \"main\""),
-            (
-                "\"two\" is not a semver range",
-                nested_at("version = \"two\""),
-            ),
-            (
-                "\"flagger\" must be one of",
-                "components = [\"source-controller\", \"flagger\"]",
-            ),
-            (
-                "`gcp` is for OCIRepository and Bucket sources only",
-                nested_at("provider = \"gcp\""),
-            ),
-        ] {
-            let diagnostic = diagnostics
-                .iter()
-                .find(|d| d.contains(expected))
-                .unwrap_or_else(|| panic!("missing {expected:?} in:\n{text}"));
-            assert!(
-                diagnostic.contains(located_at),
-                "{expected:?} is not located at `{located_at}`:\n{diagnostic}"
-            );
-        }
+        assert_diagnostics_located(
+            &text,
+            &[
+                ("must be an RFC 1123 label", "namespace = \"Flux\""),
+                ("without a trailing `/`", "registry = \"ghcr.io/mirror/\""),
+                ("\"flux\"", "name = \"main\""),
+                (
+                    "\"two\" is not a semver range",
+                    nested_at("version = \"two\""),
+                ),
+                (
+                    "\"flagger\" must be one of",
+                    "components = [\"source-controller\", \"flagger\"]",
+                ),
+                (
+                    "`gcp` is for OCIRepository and Bucket sources only",
+                    nested_at("provider = \"gcp\""),
+                ),
+            ],
+        );
     }
 }
