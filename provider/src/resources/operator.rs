@@ -307,24 +307,45 @@ impl Resource<ProviderData> for FluxOperator {
             ));
             return;
         }
-        response.state = Value::object([
-            ("id", Value::from(id)),
-            ("namespace", Value::from(id)),
-            ("registry", Value::from(DEFAULT_REGISTRY)),
-            ("image_pull_secret", Value::Null),
-            ("version", Value::from(OPERATOR_VERSION)),
-            ("image", Value::Null),
-            ("cluster_drift", Value::list([])),
-            ("remove_instances_on_destroy", Value::from(false)),
-            ("keep_namespace", Value::from(false)),
-            ("wait_timeout", Value::from("5m")),
-        ]);
+        response.state = import_state(id);
     }
+}
+
+/// The state an import starts from: the schema's defaults (settings that live only in
+/// the configuration), the namespace, and the built-in version; the read that follows
+/// fills in what the cluster holds.
+fn import_state(namespace: &str) -> Value {
+    let mut state = Value::object(
+        schema()
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.default.clone().unwrap_or(Value::Null))),
+    );
+    state.set_attr("id", Value::from(namespace));
+    state.set_attr("namespace", Value::from(namespace));
+    state.set_attr("version", Value::from(OPERATOR_VERSION));
+    state.set_attr("cluster_drift", Value::list([]));
+    state
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_import_starts_from_the_schema_defaults_in_the_given_namespace() {
+        let state = import_state("ops");
+        assert_eq!(state.attr("namespace").as_str(), Some("ops"));
+        assert_eq!(state.attr("registry").as_str(), Some(DEFAULT_REGISTRY));
+        assert_eq!(state.attr("wait_timeout").as_str(), Some("5m"));
+        assert_eq!(
+            state.attr("remove_instances_on_destroy").as_bool(),
+            Some(false)
+        );
+        assert!(state.attr("image_pull_secret").is_null());
+        assert_eq!(state.as_entries().map(|e| e.len()), Some(10));
+    }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
         Value::object(pairs.iter().cloned())

@@ -1,8 +1,5 @@
 //! Assertions on `terraform plan`, and the clean-up of a failed test's resources.
-#![expect(
-    clippy::panic,
-    reason = "an assertion helper fails the calling test"
-)]
+#![expect(clippy::panic, reason = "an assertion helper fails the calling test")]
 
 use crate::terraform::Workdir;
 
