@@ -98,6 +98,11 @@ fn sorted_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
     entries
 }
 
+/// go-yaml writes a key longer than this many bytes as an explicit `? key` entry. YAML
+/// itself bounds an implicit key at 1024 characters, so longer ones must be explicit to
+/// read back at all.
+const SIMPLE_KEY_MAX: usize = 128;
+
 /// Writes a non-empty mapping whose first key goes at the current position and whose other
 /// keys are indented by `level`.
 fn write_map(out: &mut String, map: &Map<String, Value>, level: usize) {
@@ -105,7 +110,14 @@ fn write_map(out: &mut String, map: &Map<String, Value>, level: usize) {
         if i > 0 {
             indent(out, level);
         }
-        write_string(out, key, level, true);
+        if key.len() > SIMPLE_KEY_MAX {
+            out.push_str("? ");
+            write_string(out, key, level + 2, true);
+            out.push('\n');
+            indent(out, level);
+        } else {
+            write_string(out, key, level, true);
+        }
         out.push(':');
         write_value_after_key(out, value, level);
     }
@@ -431,6 +443,29 @@ mod tests {
             "b": "x\u{feff}y",
             "c": ["\u{fffe}", "\u{ffff} z"],
         });
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    // Found by the yaml_roundtrip fuzzer: a key past YAML's 1024-character bound on
+    // implicit keys was written as `key: value`, which does not parse.
+    #[test]
+    fn write_documents_long_keys_are_explicit_and_read_back_equal() {
+        let long = format!("k{}", "ey\t[=, ".repeat(200));
+        let medium = "m".repeat(129);
+        let v = json!({
+            "spec": {
+                long.clone(): null,
+                medium.clone(): {"a": [1, {"b": "c"}], "d": "e"},
+                "list": [{long.clone(): ["x", "y"]}],
+                "m".repeat(128): "simple",
+            }
+        });
+        let text = write_documents(std::slice::from_ref(&v));
+        assert!(text.contains(&format!("  ? {medium}\n  :\n")), "{text}");
+        assert!(
+            text.contains(&format!("  {}: simple\n", "m".repeat(128))),
+            "{text}"
+        );
         assert_eq!(roundtrip(&v), v);
     }
 
