@@ -2,8 +2,8 @@
 # Fuzzing figures (issue 21, item 2): runs each cargo-fuzz target of fuzz/ for a fixed
 # time, one after the other, then prints a table: target, executions, corpus size and
 # crashes. The issue's goal is 10 minutes per target (the default);
-# bench/results/fuzz.txt was made with 60 s per target (`bench/fuzz.sh 60`), because the
-# machine's two cores were shared with the acceptance tests.
+# bench/results/fuzz.txt was assembled from runs of 600 s per target over two target
+# lists run side by side (its first lines give the commands).
 #
 # Usage: bench/fuzz.sh [seconds-per-target] [target...]   (default: 600 s, every target)
 # Writes bench/results/fuzz.txt only when run with no target list.
