@@ -8,7 +8,6 @@ mod flux_objects;
 mod hung;
 mod oci;
 mod operator;
-mod operator_handover;
 mod provider_config;
 mod quickstart;
 mod release;
