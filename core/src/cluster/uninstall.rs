@@ -237,7 +237,12 @@ impl Cluster {
     ) -> Result<Vec<ObjectRef>, ClusterError> {
         let listed = self.list_objects(gvk, namespace, Some(selector)).await?;
         let mut deleted = Vec::new();
-        for (reference, _) in listed {
+        for (reference, object) in listed {
+            // Already terminating (an earlier uninstall's deletion still finishing): not
+            // this run's to delete, so a second run right after the first reports nothing.
+            if object.metadata.deletion_timestamp.is_some() {
+                continue;
+            }
             if self.delete_object(&reference).await? {
                 deleted.push(reference);
             }
