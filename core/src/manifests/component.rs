@@ -49,8 +49,19 @@ impl Component {
         Self::SourceWatcher,
     ];
 
+    /// The names of [`Component::ALL`], in the same order.
+    pub const NAMES: [&'static str; 7] = {
+        let mut names = [""; 7];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Self::ALL[i].name();
+            i += 1;
+        }
+        names
+    };
+
     /// The controller's name, e.g. `source-controller`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::SourceController => "source-controller",
             Self::KustomizeController => "kustomize-controller",

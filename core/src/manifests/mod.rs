@@ -59,6 +59,7 @@ pub use overrides::apply_override;
 pub use references::{
     local_references, Expect, LocalReference, OutsideRepository, KUSTOMIZATION_FILE_NAMES,
 };
+pub(crate) use scope::is_cluster_scoped;
 pub use summary::summarize;
 pub use sync::{render_sync, sync_objects, GitRef, SyncOptions, SyncSpec};
 pub use validate::{

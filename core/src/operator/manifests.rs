@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::OperatorError;
-use crate::manifests::parse_documents;
+use crate::manifests::{is_cluster_scoped, parse_documents};
 use crate::objects::Check;
 
 /// The built-in operator version (`core/operator-manifests/VERSION`).
@@ -15,12 +15,6 @@ pub const DEFAULT_REGISTRY: &str = "ghcr.io/controlplaneio-fluxcd";
 
 const INSTALL: &str = include_str!("../../operator-manifests/v0.59.0/install.yaml");
 const IMAGE: &str = "flux-operator";
-const CLUSTER_SCOPED: [&str; 4] = [
-    "Namespace",
-    "CustomResourceDefinition",
-    "ClusterRole",
-    "ClusterRoleBinding",
-];
 
 /// Where and from where the operator is installed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +96,7 @@ pub fn render(spec: &InstallSpec) -> Result<Vec<Value>, OperatorError> {
             }
             _ => {}
         }
-        if !CLUSTER_SCOPED.contains(&&*kind) {
+        if !is_cluster_scoped(object) {
             object["metadata"]["namespace"] = json!(spec.namespace);
         }
     }

@@ -8,22 +8,15 @@ use serde_json::{Map, Value};
 use super::naming::{field, spec_fields};
 use super::shared::{duration, flag, no_derived_defaults, path_of, COMMON_METADATA, PATCH};
 use super::KindDef;
+use crate::manifests::Component;
 use crate::objects::error::FieldError;
 use crate::objects::field::{Check, DefaultValue, FieldDef, FieldType};
 use Check::OneOf;
 use DefaultValue::{Bool, Str};
 use FieldType::{Object, ObjectList, StringList};
 
-/// The controllers a FluxInstance can install.
-pub const INSTANCE_COMPONENTS: &[&str] = &[
-    "source-controller",
-    "kustomize-controller",
-    "helm-controller",
-    "notification-controller",
-    "image-reflector-controller",
-    "image-automation-controller",
-    "source-watcher",
-];
+/// The controllers a FluxInstance can install: every Flux component.
+pub const INSTANCE_COMPONENTS: &[&str] = &Component::NAMES;
 
 const DISTRIBUTION: &[FieldDef] = &[
     FieldDef::string(
