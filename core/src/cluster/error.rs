@@ -106,7 +106,7 @@ fn format_pending(pending: &[(ObjectRef, String)]) -> String {
 fn format_failures(failures: &[ClusterError]) -> String {
     failures
         .iter()
-        .map(error_chain)
+        .map(ClusterError::with_causes)
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -115,19 +115,15 @@ impl ClusterError {
     /// One line with the error and its causes (`error: cause: cause`), as a log line
     /// or an aggregated failure shows it.
     pub fn with_causes(&self) -> String {
-        error_chain(self)
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
     }
-}
-
-fn error_chain(error: &ClusterError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl ClusterError {
