@@ -56,6 +56,11 @@ pub fn provider(git_url: Option<&str>) -> String {
     provider_with(Some(&var("KUBECONFIG")), git.as_deref())
 }
 
+/// A `git` value for configurations that must set one (Terraform 1.0.3 crashes when a
+/// single nested attribute is left out) but never reach a git server.
+pub const UNUSED_GIT: &str =
+    r#"{ url = "http://127.0.0.1:1/none.git", http = { allow_insecure_http = true } }"#;
+
 /// A `flux_bootstrap_git` resource block; under Terraform 1.0.3 every single nested
 /// attribute is set (`timeouts`, and `kubernetes` / `git` when `body` has none),
 /// since 1.0.3 crashes when one is omitted.
@@ -70,9 +75,7 @@ pub fn bootstrap_resource(tf: &Terraform, body: &str) -> String {
             ));
         }
         if !body.contains("git ") {
-            legacy.push_str(
-                "  git = { url = \"http://127.0.0.1:1/none.git\", http = { allow_insecure_http = true } }\n",
-            );
+            legacy.push_str(&format!("  git = {UNUSED_GIT}\n"));
         }
     }
     format!("resource \"flux_bootstrap_git\" \"this\" {{\n{body}\n{legacy}}}\n")

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use acceptance::fixture::{env, repo, unique, var};
 use acceptance::git::push_first_commit;
-use acceptance::hcl::{hcl, provider_with};
+use acceptance::hcl::{hcl, provider_with, UNUSED_GIT};
 use acceptance::kube::{configmap, kubectl_at, object_exists};
 use acceptance::plan::{assert_diagnostics_located, assert_plan_empty, DestroyOnPanic};
 use acceptance::poll::wait_until;
@@ -24,12 +24,7 @@ use acceptance::terraform::Terraform;
 /// there the provider gets a `git` it never uses and the instance's delivery is set.
 fn config(tf: &Terraform, kubeconfig: &str, url: &str) -> String {
     let (git, delivery) = if tf.is_legacy() {
-        (
-            Some(
-                r#"{ url = "http://127.0.0.1:1/none.git", http = { allow_insecure_http = true } }"#,
-            ),
-            "  delivery = \"cluster\"\n",
-        )
+        (Some(UNUSED_GIT), "  delivery = \"cluster\"\n")
     } else {
         (None, "")
     };
