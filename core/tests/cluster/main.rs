@@ -134,6 +134,28 @@ fn env() -> &'static Env {
     })
 }
 
+/// The end of the logs of the environment's supervisor and of the controllers a wait
+/// on Flux objects depends on, for the message of a test that timed out: CI keeps
+/// nothing else of the environment.
+fn controller_logs() -> String {
+    let logs = Path::new(env().state()).join("logs");
+    [
+        "supervisor-default",
+        "flux-default-source-controller",
+        "flux-default-kustomize-controller",
+    ]
+    .iter()
+    .map(|name| {
+        let path = logs.join(format!("{name}.log"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| format!("({e})"));
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(25)..].join("\n");
+        format!("--- {} (last 25 lines)\n{tail}", path.display())
+    })
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
 /// One test at a time: they share cluster-wide objects.
 async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
     static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -323,7 +345,7 @@ async fn bootstrap(cluster: &Cluster, repo: &str, files: &[(&str, &str)]) -> Str
             Duration::from_millis(500),
         )
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", controller_logs()));
     revision
 }
 

@@ -112,7 +112,11 @@ async fn wait_ready_false_fails_at_once_with_the_object_message() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, ClusterError::Failed { .. }), "{err:?}");
+    assert!(
+        matches!(err, ClusterError::Failed { .. }),
+        "{err:?}\n{}",
+        controller_logs()
+    );
     assert!(
         started.elapsed() < Duration::from_secs(60),
         "{:?}",

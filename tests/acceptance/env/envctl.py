@@ -978,13 +978,15 @@ def deployment_status_patch(dep):
     }
 
 
-def mark_deployments(kube):
+def list_deployments(kube):
+    code, body = kube.request("GET", "/apis/apps/v1/deployments")
+    return (body.get("items") or []) if code == 200 else []
+
+
+def mark_deployments(kube, deployments):
     """The one simulated part: no kubelet runs Pods, so every Deployment is
     reported available as soon as it exists (and again after each change)."""
-    code, body = kube.request("GET", "/apis/apps/v1/deployments")
-    if code != 200:
-        return
-    for dep in body.get("items") or []:
+    for dep in deployments:
         meta, status = dep["metadata"], dep.get("status") or {}
         replicas = (dep.get("spec") or {}).get("replicas", 1)
         if (
@@ -999,6 +1001,34 @@ def mark_deployments(kube):
             deployment_status_patch(dep),
             "application/merge-patch+json",
         )
+
+
+def flux_deployment_uids(deployments):
+    """The uid of each Deployment in flux-system, by name: a controller's is the
+    identity of the Pod a real cluster would run for it."""
+    return {
+        d["metadata"]["name"]: d["metadata"]["uid"]
+        for d in deployments
+        if d["metadata"].get("namespace") == "flux-system"
+    }
+
+
+def redeployed(seen_uid, uids, controller):
+    """Whether `controller`'s Deployment was deleted and created again since its
+    process started: a real cluster would run a new Pod, which starts with fresh
+    informers. The process keeps running while no Deployment exists, as Flux
+    objects are still served here without one."""
+    before, now = seen_uid.get(controller), uids.get(controller)
+    return before is not None and now is not None and before != now
+
+
+def stop_process(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def events_available(kube, crds):
@@ -1020,17 +1050,20 @@ def cmd_supervise(args):
     os.makedirs(flux["storage_path"], exist_ok=True)
     status_file = os.path.join(cluster["dir"], "flux", "status.json")
     crds = {c: crd_names(c) for c in SUPERVISED}
-    procs, restarts, status, with_events = {}, {}, {}, {}
+    procs, restarts, status, with_events, seen_uid = {}, {}, {}, {}, {}
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     env = os.environ.copy()
     env["KUBECONFIG"] = cluster["kubeconfig"]
     env["RUNTIME_NAMESPACE"] = "flux-system"
     while not stopping:
+        deployments = []
         try:
-            mark_deployments(kube)
+            deployments = list_deployments(kube)
+            mark_deployments(kube, deployments)
         except Exception as e:  # noqa: BLE001 - the apiserver may be restarting
             log(f"deployment marker: {e}")
+        uids = flux_deployment_uids(deployments)
         stale = [c for c, p in procs.items()
                  if p is not None and p.poll() is None and not with_events.get(c, True)]
         events_now = bool(stale) and events_available(kube, crds)
@@ -1043,13 +1076,15 @@ def cmd_supervise(args):
                 # Started before notification-controller's CRDs existed, so its
                 # events went nowhere: restart it so that Alerts see them.
                 log(f"{c}: restarting to send events to notification-controller")
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_process(proc)
                 procs[c] = proc = None
+            if proc is not None and proc.poll() is None and redeployed(seen_uid, uids, c):
+                # Its informers were watching CRDs that an uninstall deleted; the
+                # new Pod of a real cluster would list them afresh.
+                log(f"{c}: restarting as its Deployment was created again")
+                stop_process(proc)
+                procs[c] = proc = None
+            seen_uid[c] = uids.get(c) or seen_uid.get(c)
             if proc is not None and proc.poll() is None:
                 status[c] = f"running pid {proc.pid}"
                 continue
