@@ -153,6 +153,85 @@ pub async fn wait_ready(
     }
 }
 
+/// The annotation by which Flux's controllers (and the Flux Operator) take a request
+/// to reconcile now; they copy its value to `status.lastHandledReconcileAt` once done.
+pub const RECONCILE_REQUEST_ANNOTATION: &str = "reconcile.fluxcd.io/requestedAt";
+
+/// Asks the object's controller to reconcile it now (even with nothing changed in
+/// its spec) and waits until it did, and until the object is ready again.
+#[tracing::instrument(skip_all, fields(object = %object, timeout_s = timeout.as_secs()))]
+pub async fn reconcile(
+    cluster: &Cluster,
+    object: &ObjectRef,
+    timeout: Duration,
+) -> Result<(), ObjectError> {
+    let token = reconcile_token();
+    let patch =
+        serde_json::json!({"metadata": {"annotations": {RECONCILE_REQUEST_ANNOTATION: token}}});
+    if !cluster
+        .merge_patch(object, &patch)
+        .await
+        .map_err(cluster_error(object))?
+    {
+        return Err(ObjectError::NotReady {
+            object: object.to_string(),
+            message: "it is not in the cluster".into(),
+        });
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        let live = find(cluster, object).await?;
+        let last = match live.as_ref().map(|l| reconcile_handled(l, &token)) {
+            None => "it is not in the cluster".to_owned(),
+            Some(Readiness::Current) => return Ok(()),
+            Some(Readiness::Failed(message)) => {
+                return Err(ObjectError::NotReady {
+                    object: object.to_string(),
+                    message,
+                })
+            }
+            Some(Readiness::InProgress(why)) => why,
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(ObjectError::Timeout {
+                object: object.to_string(),
+                seconds: timeout.as_secs(),
+                state: last,
+            });
+        }
+        tokio::time::sleep(RECONCILE_POLL.min(deadline - now)).await;
+    }
+}
+
+const RECONCILE_POLL: Duration = Duration::from_millis(500);
+
+/// A request value no earlier request had: the time, to the nanosecond.
+fn reconcile_token() -> String {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}.{:09}",
+        since_epoch.as_secs(),
+        since_epoch.subsec_nanos()
+    )
+}
+
+/// Whether the request `token` was handled and the object is ready since.
+fn reconcile_handled(live: &Value, token: &str) -> Readiness {
+    let handled = live
+        .pointer("/status/lastHandledReconcileAt")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if handled != token {
+        return Readiness::InProgress(format!(
+            "the request to reconcile at {token} is not handled yet"
+        ));
+    }
+    flux_readiness(live, None)
+}
+
 /// Ready=False reasons that say the object waits for another one (its source's
 /// first artifact, a dependency): the controller retries by itself, so a wait goes
 /// on instead of failing (objects created together are reconciled in any order).
@@ -268,6 +347,34 @@ mod tests {
     use super::*;
     use crate::objects::kinds::{HELM_REPOSITORY, KUSTOMIZATION};
     use serde_json::json;
+
+    fn handled(at: &str, ready: &str) -> Value {
+        json!({
+            "metadata": {"generation": 2},
+            "status": {
+                "lastHandledReconcileAt": at,
+                "observedGeneration": 2,
+                "conditions": [{"type": "Ready", "status": ready, "reason": "R", "message": "m", "observedGeneration": 2}]
+            }
+        })
+    }
+
+    #[test]
+    fn reconcile_handled_needs_the_token_then_ready() {
+        assert!(matches!(
+            reconcile_handled(&handled("1.000000001", "True"), "1.000000002"),
+            Readiness::InProgress(_)
+        ));
+        assert_eq!(
+            reconcile_handled(&handled("1.000000002", "True"), "1.000000002"),
+            Readiness::Current
+        );
+        assert!(matches!(
+            reconcile_handled(&handled("1.000000002", "False"), "1.000000002"),
+            Readiness::Failed(_)
+        ));
+        assert_ne!(reconcile_token(), reconcile_token());
+    }
 
     #[test]
     fn api_resource_plural_follows_flux_names() {

@@ -24,7 +24,10 @@ mod git;
 pub mod kinds;
 mod spec;
 
-pub use cluster::{allow_prune, apply, delete, find, status_of, wait_ready, ObjectStatus};
+pub use cluster::{
+    allow_prune, apply, delete, find, reconcile, status_of, wait_ready, ObjectStatus,
+    RECONCILE_REQUEST_ANNOTATION,
+};
 pub use error::{FieldError, FieldPath, ObjectError, PathSegment};
 pub use field::{Check, DefaultValue, FieldDef, FieldName, FieldType};
 pub use git::{FileChange, FileObservation, GitDelivery, GitDestination, KUSTOMIZATION_FILE};

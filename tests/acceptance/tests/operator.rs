@@ -3,7 +3,7 @@
 //! operator installed from the provider's built-in manifests (the environment runs the
 //! operator binary once its CRDs are Established, see tests/acceptance/env/README.md),
 //! a FluxInstance whose Flux syncs a repository of the environment, a change made by hand
-//! shown in the plan and repaired, the state lost and imported, and a destroy that leaves
+//! to the instance or to the Flux it installed shown in the plan and repaired, the state lost and imported, and a destroy that leaves
 //! the cluster clean.
 #![expect(
     clippy::panic,
@@ -16,7 +16,9 @@ use acceptance::fixture::{env, repo, unique, var};
 use acceptance::git::push_first_commit;
 use acceptance::hcl::{hcl, provider_with, UNUSED_GIT};
 use acceptance::kube::{configmap, kubectl_at, object_exists};
-use acceptance::plan::{assert_diagnostics_located, assert_plan_empty, DestroyOnPanic};
+use acceptance::plan::{
+    assert_diagnostics_located, assert_plan_empty, assert_plan_shows, DestroyOnPanic,
+};
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
 
@@ -137,6 +139,47 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
         );
     }
     wd.apply().success();
+    assert_plan_empty(&wd);
+
+    // Flux itself changed by hand, its instance untouched: the plan shows it against
+    // what the operator reports it installed, and the apply has the operator repair it.
+    let flux_system = |args: &[&str]| {
+        let mut all = vec!["-n", "flux-system"];
+        all.extend_from_slice(args);
+        kubectl_at(&kubeconfig, &all)
+    };
+    let image_path = "jsonpath={.spec.template.spec.containers[0].image}";
+    let installed_image =
+        flux_system(&["get", "deployment", "source-controller", "-o", image_path]);
+    flux_system(&[
+        "patch",
+        "deployment",
+        "source-controller",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"example.invalid/source-controller:v0"}]"#,
+    ]);
+    flux_system(&["delete", "deployment", "kustomize-controller"]);
+    assert_plan_shows(
+        &wd,
+        &[
+            "cluster_drift",
+            "source-controller: Deployment flux-system/source-controller runs example.invalid/source-controller:v0, the operator installed",
+            "kustomize-controller: Deployment flux-system/kustomize-controller is missing",
+        ],
+    );
+    wd.apply().success();
+    assert_eq!(
+        flux_system(&["get", "deployment", "source-controller", "-o", image_path]),
+        installed_image
+    );
+    assert!(exists(&[
+        "-n",
+        "flux-system",
+        "deployment",
+        "kustomize-controller"
+    ]));
     assert_plan_empty(&wd);
 
     // The state lost: both come back by import. The operator's own destroy setting is

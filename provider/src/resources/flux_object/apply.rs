@@ -13,7 +13,8 @@ use super::git::{default_directory, deliver, destination, removal};
 use super::model::{join, Delivery, ObjectModel};
 use super::secret;
 use super::spec::object_spec;
-use super::status::{self, StatusAttribute};
+use super::status;
+use super::{cluster_drift, TypeDef};
 use crate::config::ProviderData;
 
 /// The cluster, or the error of an operation that needs it.
@@ -27,17 +28,17 @@ fn need_cluster(cluster: Option<&Arc<Cluster>>) -> Result<Arc<Cluster>, Diagnost
 }
 
 /// Applies `planned` (over `prior` on an update) and returns the new state.
-#[tracing::instrument(skip_all, fields(kind = kind.kind))]
+#[tracing::instrument(skip_all, fields(kind = def.kind.kind))]
 pub async fn apply(
-    kind: &'static KindDef,
-    extra: &[StatusAttribute],
+    def: TypeDef,
     data: &ProviderData,
-    prior: Option<&Value>,
+    prior_state: Option<&Value>,
     planned: &Value,
 ) -> Result<Value, Diagnostics> {
+    let (kind, extra) = (def.kind, def.status);
     let mut model = ObjectModel::try_from(planned)?;
     let spec = object_spec(kind, &model, planned)?;
-    let prior = prior.map(ObjectModel::try_from).transpose()?;
+    let prior = prior_state.map(ObjectModel::try_from).transpose()?;
     let secret = secret::secret_to_write(&model, &spec)?;
     let cluster = optional_cluster(data)?;
     if let Some(secret) = secret {
@@ -71,6 +72,13 @@ pub async fn apply(
     model.write(&status, &mut state);
     let live = status::live_for(extra, cluster.as_ref(), model.object_ref(kind)).await;
     status::set(&mut state, extra, live.as_ref());
+    if let (Some(check), Delivery::Cluster, true) = (def.drift, model.delivery, model.wait) {
+        let c = need_cluster(cluster.as_ref())?;
+        let object = model.object_ref(kind);
+        let value =
+            cluster_drift::repair(check, &c, object, prior_state, model.wait_timeout).await?;
+        state.set_attr(cluster_drift::NAME, value);
+    }
     Ok(state)
 }
 

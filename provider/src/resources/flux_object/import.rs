@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn import_state_id_forms_choose_the_delivery() {
-        let schema = super::super::schema::schema(&KUSTOMIZATION, "", &[]);
+        let schema = super::super::schema::schema(&KUSTOMIZATION, "", &[], None);
         let git = import_state(&KUSTOMIZATION, &schema, "apps/web@./clusters/a/objects/").unwrap();
         assert_eq!(git.attr("delivery").as_str(), Some("git"));
         assert_eq!(git.attr("wait").as_bool(), Some(false));
@@ -86,7 +86,7 @@ mod tests {
     fn import_state_starts_from_the_schema_defaults_of_the_common_attributes_only() {
         let mut defaulted_fields = 0;
         for kind in flux_core::objects::kinds::all() {
-            let schema = super::super::schema::schema(kind, "", &[]);
+            let schema = super::super::schema::schema(kind, "", &[], None);
             let state = import_state(kind, &schema, "apps/web").unwrap();
             assert_eq!(state.attr("wait_timeout").as_str(), Some("5m"));
             assert_eq!(state.attr("namespace").as_str(), Some("apps"));

@@ -5,6 +5,7 @@
 
 mod apply;
 pub(crate) mod cluster;
+pub mod cluster_drift;
 mod connection;
 pub mod convert;
 mod delete;
@@ -29,15 +30,24 @@ use tfplug::{
 };
 
 use crate::config::ProviderData;
+pub use cluster_drift::{DriftCheck, Findings};
 pub use status::StatusAttribute;
+
+/// What the operations of a resource type need of it: its kind, its status
+/// attributes and its drift check.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TypeDef {
+    kind: &'static KindDef,
+    status: &'static [StatusAttribute],
+    drift: Option<&'static DriftCheck>,
+}
 
 /// A Flux object resource type.
 #[derive(Debug)]
 pub struct FluxObjectResource {
     type_name: &'static str,
-    kind: &'static KindDef,
     description: &'static str,
-    status: &'static [StatusAttribute],
+    def: TypeDef,
 }
 
 impl FluxObjectResource {
@@ -45,21 +55,30 @@ impl FluxObjectResource {
     pub fn new(type_name: &'static str, kind: &'static KindDef, description: &'static str) -> Self {
         Self {
             type_name,
-            kind,
             description,
-            status: &[],
+            def: TypeDef {
+                kind,
+                status: &[],
+                drift: None,
+            },
         }
     }
 
     /// With values of the object's status as read-only attributes.
     pub fn with_status(mut self, status: &'static [StatusAttribute]) -> Self {
-        self.status = status;
+        self.def.status = status;
+        self
+    }
+
+    /// With `cluster_drift`: what differs from what the object's controller installed.
+    pub fn with_cluster_drift(mut self, check: &'static DriftCheck) -> Self {
+        self.def.drift = Some(check);
         self
     }
 
     /// The kind.
     pub fn kind(&self) -> &'static KindDef {
-        self.kind
+        self.def.kind
     }
 
     /// As a trait object for the provider's resource list.
@@ -75,11 +94,12 @@ impl Resource<ProviderData> for FluxObjectResource {
     }
 
     fn schema(&self) -> Schema {
-        schema::schema(self.kind, self.description, self.status)
+        let d = self.def;
+        schema::schema(d.kind, self.description, d.status, d.drift)
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        spec::validate(self.kind, config, diags);
+        spec::validate(self.def.kind, config, diags);
     }
 
     async fn modify_plan(
@@ -88,7 +108,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         plan: &mut PlanContext,
         diags: &mut Diagnostics,
     ) {
-        plan::modify_plan(self.kind, self.status, data, plan, diags);
+        plan::modify_plan(self.def, data, plan, diags);
     }
 
     async fn create(
@@ -97,7 +117,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         request: ApplyRequest,
         response: &mut ApplyResponse,
     ) {
-        match apply::apply(self.kind, self.status, data, None, &request.planned).await {
+        match apply::apply(self.def, data, None, &request.planned).await {
             Ok(state) => response.state = state,
             Err(d) => {
                 // Nothing is kept: a create is idempotent (same file, same apply).
@@ -109,7 +129,7 @@ impl Resource<ProviderData> for FluxObjectResource {
 
     async fn read(&self, data: &ProviderData, request: ReadRequest, response: &mut ReadResponse) {
         let imported = request.private == import::IMPORTED;
-        match read::read(self.kind, self.status, data, &request.state, imported).await {
+        match read::read(self.def, data, &request.state, imported).await {
             Ok(Some(state)) => response.state = state,
             Ok(None) => response.remove(),
             Err(d) => response.diagnostics.extend(d),
@@ -123,8 +143,7 @@ impl Resource<ProviderData> for FluxObjectResource {
         request: ApplyRequest,
         response: &mut ApplyResponse,
     ) {
-        let (kind, status) = (self.kind, self.status);
-        match apply::apply(kind, status, data, Some(&request.prior), &request.planned).await {
+        match apply::apply(self.def, data, Some(&request.prior), &request.planned).await {
             Ok(state) => response.state = state,
             Err(d) => {
                 response.state = request.prior;
@@ -139,13 +158,13 @@ impl Resource<ProviderData> for FluxObjectResource {
         request: DeleteRequest,
         response: &mut DeleteResponse,
     ) {
-        if let Err(d) = delete::delete(self.kind, data, &request.prior).await {
+        if let Err(d) = delete::delete(self.def.kind, data, &request.prior).await {
             response.diagnostics.extend(d);
         }
     }
 
     async fn import(&self, _data: &ProviderData, id: &str, response: &mut ImportResponse) {
-        match import::import_state(self.kind, &self.schema(), id) {
+        match import::import_state(self.def.kind, &self.schema(), id) {
             Ok(state) => {
                 response.state = state;
                 response.private = import::IMPORTED.to_vec();

@@ -2,21 +2,22 @@
 //! `git_file`, `id` and the status, from the configuration, the prior state and
 //! the provider's settings.
 
-use flux_core::objects::{self, KindDef};
+use flux_core::objects;
 use tfplug::{AttributePath, Diagnostic, Diagnostics, PlanContext, Value};
 
 use super::model::{join, normalize_directory, Delivery};
 use super::status::{self, StatusAttribute};
+use super::{cluster_drift, TypeDef};
 use crate::config::{ProviderData, Setting};
 
 /// Plans the computed attributes; a destroy plan is left alone.
 pub fn modify_plan(
-    kind: &'static KindDef,
-    extra: &[StatusAttribute],
+    def: TypeDef,
     data: &ProviderData,
     plan: &mut PlanContext,
     diags: &mut Diagnostics,
 ) {
+    let (kind, extra) = (def.kind, def.status);
     if plan.is_destroy() {
         return;
     }
@@ -50,6 +51,9 @@ pub fn modify_plan(
     planned.set_attr("git_file", file);
     if let (Some(ns), Some(n)) = (&namespace, &name) {
         planned.set_attr("id", Value::from(format!("{ns}/{n}")));
+    }
+    if def.drift.is_some() {
+        cluster_drift::plan(delivery, &prior, planned);
     }
     plan_status(extra, planned, &prior);
 }

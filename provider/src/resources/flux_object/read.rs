@@ -3,7 +3,7 @@
 //! the state's is read back into the attributes, so the plan shows the drift;
 //! the status is refreshed.
 
-use flux_core::objects::{self, KindDef};
+use flux_core::objects;
 use serde_json::Value as Json;
 use tfplug::{Diagnostics, Value};
 
@@ -12,19 +12,20 @@ use super::convert;
 use super::git::{destination, observe};
 use super::model::{Delivery, ObjectModel};
 use super::spec::spec_json;
-use super::status::{self, StatusAttribute};
+use super::status;
+use super::{cluster_drift, TypeDef};
 use crate::config::{ProviderData, Setting};
 
 /// The refreshed state, `None` when the object is gone. An `imported` state
 /// takes every field from the object.
-#[tracing::instrument(skip_all, fields(kind = kind.kind))]
+#[tracing::instrument(skip_all, fields(kind = def.kind.kind))]
 pub async fn read(
-    kind: &'static KindDef,
-    extra: &[StatusAttribute],
+    def: TypeDef,
     data: &ProviderData,
     state: &Value,
     imported: bool,
 ) -> Result<Option<Value>, Diagnostics> {
+    let (kind, extra) = (def.kind, def.status);
     let mut model = ObjectModel::try_from(state)?;
     // A plan must work before the cluster or repository exists.
     let deferred = matches!(data.kubernetes, Setting::Deferred)
@@ -75,5 +76,9 @@ pub async fn read(
     };
     model.write(&status, &mut next);
     status::set(&mut next, extra, live.as_ref());
+    if let (Some(check), Some(c)) = (def.drift, &cluster) {
+        let drift = cluster_drift::read(check, c, model.delivery, live.as_ref()).await?;
+        next.set_attr(cluster_drift::NAME, drift);
+    }
     Ok(Some(next))
 }

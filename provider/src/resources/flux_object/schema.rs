@@ -6,6 +6,7 @@ use flux_core::objects::{Check, DefaultValue, FieldDef, FieldType, KindDef};
 use tfplug::validator::{each, one_of, string_check};
 use tfplug::{Attribute, Number, PlanModifier, Schema, Type, Value};
 
+use super::cluster_drift::DriftCheck;
 use super::status::StatusAttribute;
 
 /// `delivery` values.
@@ -131,7 +132,12 @@ fn name_attribute(kind: &KindDef) -> Attribute {
 }
 
 /// The full schema of a kind's resource, with its kind-specific status attributes.
-pub fn schema(kind: &KindDef, description: &str, status: &[StatusAttribute]) -> Schema {
+pub fn schema(
+    kind: &KindDef,
+    description: &str,
+    status: &[StatusAttribute],
+    drift: Option<&DriftCheck>,
+) -> Schema {
     let mut attributes = vec![
         Attribute::string("id")
             .computed()
@@ -174,6 +180,7 @@ pub fn schema(kind: &KindDef, description: &str, status: &[StatusAttribute]) -> 
             .description("The object's Ready message, or why it is not ready."),
     ];
     attributes.extend(status.iter().map(super::status::attribute));
+    attributes.extend(drift.map(super::cluster_drift::attribute));
     if has_secret_ref(kind) {
         attributes.push(
             Attribute::map("secret_data", Type::String)
@@ -193,7 +200,7 @@ mod tests {
     #[test]
     fn schema_every_kind_has_unique_attribute_names_and_common_ones() {
         for kind in flux_core::objects::kinds::all() {
-            let s = schema(kind, "", &[]);
+            let s = schema(kind, "", &[], None);
             let mut names: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
             let total = names.len();
             names.sort_unstable();
@@ -220,7 +227,7 @@ mod tests {
             "connection",
         ];
         for kind in flux_core::objects::kinds::all() {
-            let s = schema(kind, "", &[]);
+            let s = schema(kind, "", &[], None);
             for attribute in &s.block.attributes {
                 assert!(
                     !reserved.contains(&attribute.name.as_str()),
@@ -234,12 +241,12 @@ mod tests {
 
     #[test]
     fn schema_secret_data_is_sensitive_where_a_secret_ref_exists() {
-        let s = schema(&flux_core::objects::kinds::GIT_REPOSITORY, "", &[]);
+        let s = schema(&flux_core::objects::kinds::GIT_REPOSITORY, "", &[], None);
         assert!(s
             .block
             .attribute("secret_data")
             .is_some_and(|a| a.sensitive));
-        let k = schema(&flux_core::objects::kinds::KUSTOMIZATION, "", &[]);
+        let k = schema(&flux_core::objects::kinds::KUSTOMIZATION, "", &[], None);
         assert!(k.block.attribute("secret_data").is_none());
     }
 }
