@@ -140,16 +140,8 @@ pub async fn wait_ready(
                 }
             }
         }
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(ObjectError::Timeout {
-                object: object.to_string(),
-                seconds: timeout.as_secs(),
-                state: last,
-            });
-        }
         tracing::debug!(state = %last, "waiting");
-        tokio::time::sleep(POLL.min(deadline - now)).await;
+        pause_until_next_poll(&object, deadline, timeout, POLL, &last).await?;
     }
 }
 
@@ -192,16 +184,29 @@ pub async fn reconcile(
             }
             Some(Readiness::InProgress(why)) => why,
         };
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(ObjectError::Timeout {
-                object: object.to_string(),
-                seconds: timeout.as_secs(),
-                state: last,
-            });
-        }
-        tokio::time::sleep(RECONCILE_POLL.min(deadline - now)).await;
+        pause_until_next_poll(object, deadline, timeout, RECONCILE_POLL, &last).await?;
     }
+}
+
+/// Sleeps until the next poll of a wait, or ends the wait with its timeout error
+/// (naming `state`, what the last poll saw) once `deadline` has passed.
+async fn pause_until_next_poll(
+    object: &ObjectRef,
+    deadline: Instant,
+    timeout: Duration,
+    poll: Duration,
+    state: &str,
+) -> Result<(), ObjectError> {
+    let now = Instant::now();
+    if now >= deadline {
+        return Err(ObjectError::Timeout {
+            object: object.to_string(),
+            seconds: timeout.as_secs(),
+            state: state.to_owned(),
+        });
+    }
+    tokio::time::sleep(poll.min(deadline - now)).await;
+    Ok(())
 }
 
 const RECONCILE_POLL: Duration = Duration::from_millis(500);
