@@ -50,15 +50,30 @@ pub fn object_exists(kubeconfig: &str, args: &[&str]) -> bool {
 /// A field of an object on the first cluster by a kubectl JSONPath; `None` when the
 /// object is not there.
 pub fn jsonpath(kind: &str, namespace: &str, name: &str, path: &str) -> Option<String> {
-    try_kubectl(&[
-        "-n",
-        namespace,
-        "get",
-        kind,
-        name,
-        "-o",
-        &format!("jsonpath={path}"),
-    ])
+    jsonpath_at(&var("KUBECONFIG"), kind, namespace, name, path)
+}
+
+/// A field of an object on the cluster of `kubeconfig` by a kubectl JSONPath; `None`
+/// when the object is not there.
+pub fn jsonpath_at(
+    kubeconfig: &str,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+    path: &str,
+) -> Option<String> {
+    try_kubectl_at(
+        kubeconfig,
+        &[
+            "-n",
+            namespace,
+            "get",
+            kind,
+            name,
+            "-o",
+            &format!("jsonpath={path}"),
+        ],
+    )
     .ok()
 }
 
@@ -87,19 +102,27 @@ fn root_object(kind: &str, path: &str) -> String {
 /// Asks source-controller to fetch the root GitRepository now (the reconcile
 /// annotation, as `flux reconcile source git` sets it).
 pub fn request_root_fetch() {
+    request_root_fetch_at(&var("KUBECONFIG"));
+}
+
+/// [`request_root_fetch`] on the cluster of `kubeconfig`.
+pub fn request_root_fetch_at(kubeconfig: &str) {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    kubectl(&[
-        "-n",
-        "flux-system",
-        "annotate",
-        "--overwrite",
-        "gitrepository",
-        "flux-system",
-        &format!("reconcile.fluxcd.io/requestedAt={stamp}"),
-    ]);
+    kubectl_at(
+        kubeconfig,
+        &[
+            "-n",
+            "flux-system",
+            "annotate",
+            "--overwrite",
+            "gitrepository",
+            "flux-system",
+            &format!("reconcile.fluxcd.io/requestedAt={stamp}"),
+        ],
+    );
 }
 
 /// One file of the built-in Flux manifests (`source-controller.yaml`, ...).

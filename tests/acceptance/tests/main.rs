@@ -8,6 +8,7 @@ mod flux_objects;
 mod hung;
 mod oci;
 mod operator;
+mod operator_handover;
 mod provider_config;
 mod quickstart;
 mod release;
