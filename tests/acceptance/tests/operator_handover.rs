@@ -123,18 +123,14 @@ fn operator_takes_over_a_git_bootstrap_without_deleting_what_flux_applied() {
     assert_nothing_deleted(&kubeconfig, &name, "after the bootstrap");
 
     // Step 1: the bootstrap leaves the state, the operator and instance come in.
-    let synced_url = kubectl_at(
+    let synced_url = jsonpath_at(
         &kubeconfig,
-        &[
-            "-n",
-            "flux-system",
-            "get",
-            "gitrepository",
-            "flux-system",
-            "-o",
-            "jsonpath={.spec.url}",
-        ],
-    );
+        "gitrepository",
+        "flux-system",
+        "flux-system",
+        "{.spec.url}",
+    )
+    .unwrap_or_else(|| panic!("the bootstrap left no GitRepository flux-system"));
     wd.write_main(&format!("{provider}{}", operator_config(&synced_url)));
     let plan = wd.plan_detailed();
     let text = plan.all();
