@@ -29,6 +29,19 @@ pub struct InstalledComponent {
     pub readiness: Readiness,
 }
 
+impl InstalledComponent {
+    /// The component a controller's Deployment runs.
+    pub(super) fn of(deployment: &Value) -> Self {
+        Self {
+            image: deployment
+                .pointer("/spec/template/spec/containers/0/image")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            readiness: deployment_readiness(deployment),
+        }
+    }
+}
+
 /// The Flux installation found in a namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InstalledDistribution {
@@ -66,12 +79,7 @@ impl Cluster {
         let mut components = BTreeMap::new();
         for (reference, object) in listed {
             let json = serde_json::to_value(&object).unwrap_or(Value::Null);
-            let image = json
-                .pointer("/spec/template/spec/containers/0/image")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let readiness = deployment_readiness(&json);
-            components.insert(reference.name, InstalledComponent { image, readiness });
+            components.insert(reference.name, InstalledComponent::of(&json));
         }
         Ok(InstalledDistribution {
             crds_installed: crd.is_some(),

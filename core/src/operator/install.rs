@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 use kube::core::GroupVersionKind;
 use serde_json::Value;
 
-use super::OperatorError;
+use super::{InstalledComponent, OperatorError};
 use crate::cluster::{
-    deployment_readiness, ApplyOutcome, Cluster, ClusterError, ObjectRef, Readiness, WaitRule,
-    WaitTarget,
+    ApplyOutcome, Cluster, ClusterError, ObjectRef, Readiness, WaitRule, WaitTarget,
 };
 
 const INSTANCE_GROUP: &str = "fluxcd.controlplane.io";
@@ -92,11 +91,9 @@ impl Cluster {
                 continue;
             };
             if reference.kind == "Deployment" {
-                seen.image = live
-                    .pointer("/spec/template/spec/containers/0/image")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                seen.not_ready = match deployment_readiness(&live) {
+                let operator = InstalledComponent::of(&live);
+                seen.image = operator.image;
+                seen.not_ready = match operator.readiness {
                     Readiness::Current => None,
                     Readiness::InProgress(why) | Readiness::Failed(why) => Some(why),
                 };

@@ -70,15 +70,18 @@ pub async fn apply(
     };
     let mut state = planned.clone();
     model.write(&status, &mut state);
-    let live = status::live_for(extra, cluster.as_ref(), model.object_ref(kind)).await;
+    let object = model.object_ref(kind);
+    let live = match def.drift {
+        Some(check) if model.delivery == Delivery::Cluster && model.wait => {
+            let c = need_cluster(cluster.as_ref())?;
+            let (live, drift) =
+                cluster_drift::repair(check, &c, object, prior_state, model.wait_timeout).await?;
+            state.set_attr(cluster_drift::NAME, drift);
+            live
+        }
+        _ => status::live_for(extra, cluster.as_ref(), object).await,
+    };
     status::set(&mut state, extra, live.as_ref());
-    if let (Some(check), Delivery::Cluster, true) = (def.drift, model.delivery, model.wait) {
-        let c = need_cluster(cluster.as_ref())?;
-        let object = model.object_ref(kind);
-        let value =
-            cluster_drift::repair(check, &c, object, prior_state, model.wait_timeout).await?;
-        state.set_attr(cluster_drift::NAME, value);
-    }
     Ok(state)
 }
 

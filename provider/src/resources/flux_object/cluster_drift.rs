@@ -81,15 +81,15 @@ async fn findings(
 }
 
 /// After an apply: when the prior state had findings, asks the controller to
-/// reconcile `object` and waits for it; then there must be none. Returns the
-/// attribute's value, which is the planned empty list.
+/// reconcile `object` and waits for it; then there must be none. Returns the live
+/// object read after that, and the attribute's value, which is the planned empty list.
 pub async fn repair(
     check: &DriftCheck,
     cluster: &Arc<Cluster>,
     object: ObjectRef,
     prior: Option<&Value>,
     timeout: Duration,
-) -> Result<Value, Diagnostics> {
+) -> Result<(Option<Json>, Value), Diagnostics> {
     let had_findings = prior
         .and_then(|p| p.attr(NAME).as_elements())
         .is_some_and(|l| !l.is_empty());
@@ -102,12 +102,12 @@ pub async fn repair(
     }
     let o = object.clone();
     let live = on_cluster(cluster, move |c| async move { objects::find(&c, &o).await }).await?;
-    let Some(live) = live else {
-        return Ok(Value::list(Vec::new()));
+    let findings = match &live {
+        Some(l) => findings(check, cluster, l.clone()).await?,
+        None => Vec::new(),
     };
-    let findings = findings(check, cluster, live).await?;
     if findings.is_empty() {
-        return Ok(Value::list(Vec::new()));
+        return Ok((live, Value::list(Vec::new())));
     }
     Err(Diagnostics::from(Diagnostic::error(
         "Cluster Still Drifted",
