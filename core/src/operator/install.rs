@@ -58,7 +58,9 @@ fn deployment(references: &[ObjectRef]) -> Option<&ObjectRef> {
 
 impl Cluster {
     /// Applies the install objects (CRDs first, until Established) and waits until the
-    /// operator's Deployment is available, at most `timeout`.
+    /// operator's Deployment is available, at most `timeout` in all. Right after a
+    /// removal, its namespace and CRDs may still be terminating: those are waited out
+    /// first, within the same `timeout`.
     #[tracing::instrument(skip_all, fields(objects = objects.len(), timeout_s = timeout.as_secs()))]
     pub async fn install_operator(
         &self,
@@ -66,7 +68,10 @@ impl Cluster {
         timeout: Duration,
     ) -> Result<ApplyOutcome, OperatorError> {
         let refs = references(objects)?;
+        let deadline = Instant::now() + timeout;
+        self.wait_terminated(objects, timeout).await?;
         let outcome = self.apply(objects).await?;
+        let timeout = deadline.saturating_duration_since(Instant::now());
         let targets: Vec<WaitTarget> = deployment(&refs)
             .into_iter()
             .map(|object| WaitTarget {

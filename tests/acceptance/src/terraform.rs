@@ -422,6 +422,11 @@ impl Running {
             .status();
     }
 
+    /// Whether the command has not ended yet.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Waits for the command to end; kills it after `timeout` (code -1).
     pub fn wait(mut self, timeout: Duration) -> Output {
         let started = Instant::now();

@@ -20,7 +20,7 @@ use acceptance::plan::{
     assert_diagnostics_located, assert_plan_empty, assert_plan_shows, DestroyOnPanic,
 };
 use acceptance::poll::wait_until;
-use acceptance::terraform::Terraform;
+use acceptance::terraform::{Terraform, Workdir};
 
 /// Terraform 1.0.3 crashes when a provider's single nested attribute is left out, so
 /// there the provider gets a `git` it never uses and the instance's delivery is set.
@@ -182,6 +182,34 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
     ]));
     assert_plan_empty(&wd);
 
+    // The operator's status names a component it does not run, as one of its
+    // reconciliations that overlapped a change of the instance can leave it. An apply
+    // whose plan was made without a refresh (so without that finding) asks the
+    // operator to reconcile once, which rewrites its status, rather than failing.
+    flux_system(&[
+        "patch",
+        "fluxinstance",
+        "flux",
+        "--subresource=status",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"add","path":"/status/components/-","value":{"name":"helm-controller","repository":"ghcr.io/fluxcd/helm-controller","tag":"v0.0.0"}}]"#,
+    ]);
+    let components = "jsonpath={.status.components[*].name}";
+    assert!(
+        flux_system(&["get", "fluxinstance", "flux", "-o", components]).contains("helm-controller")
+    );
+    let main_tf = config(tf, &kubeconfig, &anonymous);
+    wd.write_main(&main_tf.replace("wait_timeout = \"5m\"", "wait_timeout = \"6m\""));
+    wd.run(&["apply", "-auto-approve", "-refresh=false"])
+        .success();
+    assert!(
+        !flux_system(&["get", "fluxinstance", "flux", "-o", components])
+            .contains("helm-controller")
+    );
+    wd.write_main(&main_tf);
+
     // The state lost: both come back by import. The operator's own destroy setting is
     // not in the cluster, so the plan after the import shows it alone.
     std::fs::remove_file(wd.path().join("terraform.tfstate")).unwrap_or_else(|e| panic!("{e}"));
@@ -207,8 +235,34 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
     assert_plan_empty(&wd);
 
     // Deletions are requested in the background (as `kubectl delete --wait=false`):
-    // the CRDs and the namespace finish terminating after the destroy returns.
+    // the CRDs and the namespace finish terminating after the destroy returns. Under
+    // the newest Terraform, a finalizer holds the namespace in that state, and an
+    // apply made then waits until it is gone instead of failing on it.
+    let hold_namespace = !tf.is_legacy() && !tf.is_tofu();
+    let finalizers = |value: &str| {
+        kubectl_at(
+            &kubeconfig,
+            &[
+                "patch",
+                "namespace",
+                "flux-system",
+                "--type",
+                "merge",
+                "-p",
+                &format!(r#"{{"metadata":{{"finalizers":{value}}}}}"#),
+            ],
+        )
+    };
+    if hold_namespace {
+        finalizers(r#"["flux.test/hold"]"#);
+    }
     wd.destroy().success();
+    if hold_namespace {
+        reinstall_while_terminating(&wd, &kubeconfig, || {
+            finalizers("null");
+        });
+        wd.destroy().success();
+    }
     assert!(!exists(&[
         "clusterrolebinding",
         "flux-operator-cluster-admin"
@@ -230,6 +284,33 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
             || !exists(&object),
         );
     }
+}
+
+/// Applies while the operator's namespace is held terminating, then `release`s it:
+/// the apply is still waiting after several seconds and succeeds once it is gone.
+fn reinstall_while_terminating(wd: &Workdir, kubeconfig: &str, release: impl FnOnce()) {
+    let phase = kubectl_at(
+        kubeconfig,
+        &[
+            "get",
+            "namespace",
+            "flux-system",
+            "-o",
+            "jsonpath={.status.phase}",
+        ],
+    );
+    assert_eq!(phase, "Terminating");
+    let mut apply = wd.spawn(&["apply", "-auto-approve"]);
+    std::thread::sleep(Duration::from_secs(10));
+    assert!(
+        apply.is_running(),
+        "the apply ended while the namespace was terminating:\n{}",
+        apply.wait(Duration::ZERO).report()
+    );
+    release();
+    let out = apply.wait(Duration::from_secs(300)).success();
+    assert!(out.all().contains("2 added"), "{}", out.report());
+    assert_plan_empty(wd);
 }
 
 /// Bad values of both resources fail at plan, each at its attribute, under Terraform

@@ -69,7 +69,6 @@ pub async fn apply(
         observe_status(kind, cluster.as_ref(), &model).await
     };
     let mut state = planned.clone();
-    model.write(&status, &mut state);
     let object = model.object_ref(kind);
     let live = match def.drift {
         Some(check) if model.delivery == Delivery::Cluster && model.wait => {
@@ -77,11 +76,22 @@ pub async fn apply(
             let (live, drift) =
                 cluster_drift::repair(check, &c, object, prior_state, model.wait_timeout).await?;
             state.set_attr(cluster_drift::NAME, drift);
+            // The repair may have had the controller reconcile again: its newer words.
+            model.write(
+                &live
+                    .as_ref()
+                    .map_or(status, |l| objects::status_of(kind, l)),
+                &mut state,
+            );
             live
         }
-        _ => status::live_for(extra, cluster.as_ref(), object).await,
+        _ => {
+            model.write(&status, &mut state);
+            status::live_for(extra, cluster.as_ref(), object).await
+        }
     };
     status::set(&mut state, extra, live.as_ref());
+    status::keep_planned(extra, planned, &mut state);
     Ok(state)
 }
 

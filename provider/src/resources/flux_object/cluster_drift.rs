@@ -81,8 +81,12 @@ async fn findings(
 }
 
 /// After an apply: when the prior state had findings, asks the controller to
-/// reconcile `object` and waits for it; then there must be none. Returns the live
-/// object read after that, and the attribute's value, which is the planned empty list.
+/// reconcile `object` and waits for it; then there must be none. A finding right
+/// after an apply that did not ask also gets one reconcile before it counts: the
+/// Flux Operator writes its status from the copy of the instance it started with,
+/// so a reconciliation that ran while the instance was being changed can leave the
+/// status naming components the operator has since removed. Returns the live object
+/// read last, and the attribute's value, which is the planned empty list.
 pub async fn repair(
     check: &DriftCheck,
     cluster: &Arc<Cluster>,
@@ -94,18 +98,14 @@ pub async fn repair(
         .and_then(|p| p.attr(NAME).as_elements())
         .is_some_and(|l| !l.is_empty());
     if had_findings {
-        let o = object.clone();
-        on_cluster(cluster, move |c| async move {
-            objects::reconcile(&c, &o, timeout).await
-        })
-        .await?;
+        reconcile(cluster, &object, timeout).await?;
     }
-    let o = object.clone();
-    let live = on_cluster(cluster, move |c| async move { objects::find(&c, &o).await }).await?;
-    let findings = match &live {
-        Some(l) => findings(check, cluster, l.clone()).await?,
-        None => Vec::new(),
-    };
+    let (mut live, mut findings) = observe(check, cluster, &object).await?;
+    if !findings.is_empty() && !had_findings {
+        tracing::debug!(%object, findings = findings.len(), "drift after apply, reconciling once");
+        reconcile(cluster, &object, timeout).await?;
+        (live, findings) = observe(check, cluster, &object).await?;
+    }
     if findings.is_empty() {
         return Ok((live, Value::list(Vec::new())));
     }
@@ -116,6 +116,33 @@ pub async fn repair(
             findings.join("\n- ")
         ),
     )))
+}
+
+async fn reconcile(
+    cluster: &Arc<Cluster>,
+    object: &ObjectRef,
+    timeout: Duration,
+) -> Result<(), Diagnostics> {
+    let o = object.clone();
+    on_cluster(cluster, move |c| async move {
+        objects::reconcile(&c, &o, timeout).await
+    })
+    .await
+}
+
+/// The live object and the findings about it.
+async fn observe(
+    check: &DriftCheck,
+    cluster: &Arc<Cluster>,
+    object: &ObjectRef,
+) -> Result<(Option<Json>, Vec<String>), Diagnostics> {
+    let o = object.clone();
+    let live = on_cluster(cluster, move |c| async move { objects::find(&c, &o).await }).await?;
+    let findings = match &live {
+        Some(l) => findings(check, cluster, l.clone()).await?,
+        None => Vec::new(),
+    };
+    Ok((live, findings))
 }
 
 #[cfg(test)]

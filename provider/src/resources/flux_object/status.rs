@@ -59,6 +59,19 @@ pub fn set(state: &mut Value, extra: &[StatusAttribute], live: Option<&Json>) {
     }
 }
 
+/// Puts back the status values the plan already knew. The plan knows them only when
+/// the object does not change (a change of `wait_timeout` alone), and Terraform holds
+/// an apply to what its plan knew; the controller may have reconciled since the
+/// refresh, and its newer words reach the state at the next refresh.
+pub fn keep_planned(extra: &[StatusAttribute], planned: &Value, state: &mut Value) {
+    for name in names(extra) {
+        let known = planned.attr(name);
+        if !known.is_unknown() {
+            state.set_attr(name, known.clone());
+        }
+    }
+}
+
 /// The live object, for the status attributes after an apply. `None` when the
 /// resource has none, without a cluster, or when the read fails: like the rest
 /// of the status, these values are informative once the delivery succeeded.
@@ -98,6 +111,26 @@ mod tests {
         state.set_attr("webhook_path", Value::from("old"));
         set(&mut state, &[PATH], None);
         assert!(state.attr("webhook_path").is_null());
+    }
+
+    #[test]
+    fn keep_planned_restores_known_values_and_leaves_unknown_ones_to_the_apply() {
+        let planned = Value::object([
+            ("ready", Value::from(true)),
+            ("revision", Value::unknown()),
+            ("message", Value::from("finished in 629ms")),
+            ("webhook_path", Value::unknown()),
+        ]);
+        let mut state = Value::object([
+            ("ready", Value::from(true)),
+            ("revision", Value::from("v2.9.4@sha256:abc")),
+            ("message", Value::from("finished in 5s")),
+            ("webhook_path", Value::from("/hook/abc")),
+        ]);
+        keep_planned(&[PATH], &planned, &mut state);
+        assert_eq!(state.attr("message").as_str(), Some("finished in 629ms"));
+        assert_eq!(state.attr("revision").as_str(), Some("v2.9.4@sha256:abc"));
+        assert_eq!(state.attr("webhook_path").as_str(), Some("/hook/abc"));
     }
 
     #[test]
