@@ -47,6 +47,22 @@ pub fn object_exists(kubeconfig: &str, args: &[&str]) -> bool {
     try_kubectl_at(kubeconfig, &get).is_ok()
 }
 
+/// Holds an object's deletion with a finalizer of the tests (`hold`), or releases it:
+/// deleted while held, the object stays terminating, as one does while a controller
+/// finishes its cleanup.
+pub fn hold_deletion_at(kubeconfig: &str, kind: &str, name: &str, hold: bool) {
+    let finalizers = if hold {
+        r#"["flux.test/hold"]"#
+    } else {
+        "null"
+    };
+    let patch = format!(r#"{{"metadata":{{"finalizers":{finalizers}}}}}"#);
+    kubectl_at(
+        kubeconfig,
+        &["patch", kind, name, "--type", "merge", "-p", &patch],
+    );
+}
+
 /// A field of an object on the first cluster by a kubectl JSONPath; `None` when the
 /// object is not there.
 pub fn jsonpath(kind: &str, namespace: &str, name: &str, path: &str) -> Option<String> {

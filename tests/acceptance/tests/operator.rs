@@ -15,7 +15,7 @@ use std::time::Duration;
 use acceptance::fixture::{env, repo, unique, var};
 use acceptance::git::push_first_commit;
 use acceptance::hcl::{hcl, provider_with, UNUSED_GIT};
-use acceptance::kube::{configmap, kubectl_at, object_exists};
+use acceptance::kube::{configmap, hold_deletion_at, jsonpath_at, kubectl_at, object_exists};
 use acceptance::plan::{
     assert_diagnostics_located, assert_plan_empty, assert_plan_shows, DestroyOnPanic,
 };
@@ -239,28 +239,12 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
     // the newest Terraform, a finalizer holds the namespace in that state, and an
     // apply made then waits until it is gone instead of failing on it.
     let hold_namespace = !tf.is_legacy() && !tf.is_tofu();
-    let finalizers = |value: &str| {
-        kubectl_at(
-            &kubeconfig,
-            &[
-                "patch",
-                "namespace",
-                "flux-system",
-                "--type",
-                "merge",
-                "-p",
-                &format!(r#"{{"metadata":{{"finalizers":{value}}}}}"#),
-            ],
-        )
-    };
     if hold_namespace {
-        finalizers(r#"["flux.test/hold"]"#);
+        hold_deletion_at(&kubeconfig, "namespace", "flux-system", true);
     }
     wd.destroy().success();
     if hold_namespace {
-        reinstall_while_terminating(&wd, &kubeconfig, || {
-            finalizers("null");
-        });
+        reinstall_while_terminating(&wd, &kubeconfig);
         wd.destroy().success();
     }
     assert!(!exists(&[
@@ -286,20 +270,17 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
     }
 }
 
-/// Applies while the operator's namespace is held terminating, then `release`s it:
-/// the apply is still waiting after several seconds and succeeds once it is gone.
-fn reinstall_while_terminating(wd: &Workdir, kubeconfig: &str, release: impl FnOnce()) {
-    let phase = kubectl_at(
+/// Applies while the operator's namespace is held terminating, then releases it: the
+/// apply is still waiting after several seconds and succeeds once it is gone.
+fn reinstall_while_terminating(wd: &Workdir, kubeconfig: &str) {
+    let phase = jsonpath_at(
         kubeconfig,
-        &[
-            "get",
-            "namespace",
-            "flux-system",
-            "-o",
-            "jsonpath={.status.phase}",
-        ],
+        "namespace",
+        "",
+        "flux-system",
+        "{.status.phase}",
     );
-    assert_eq!(phase, "Terminating");
+    assert_eq!(phase.as_deref(), Some("Terminating"));
     let mut apply = wd.spawn(&["apply", "-auto-approve"]);
     std::thread::sleep(Duration::from_secs(10));
     assert!(
@@ -307,7 +288,7 @@ fn reinstall_while_terminating(wd: &Workdir, kubeconfig: &str, release: impl FnO
         "the apply ended while the namespace was terminating:\n{}",
         apply.wait(Duration::ZERO).report()
     );
-    release();
+    hold_deletion_at(kubeconfig, "namespace", "flux-system", false);
     let out = apply.wait(Duration::from_secs(300)).success();
     assert!(out.all().contains("2 added"), "{}", out.report());
     assert_plan_empty(wd);

@@ -85,17 +85,18 @@ fn assert_nothing_deleted(kubeconfig: &str, configmap_name: &str, when: &str) {
     for object in &objects {
         assert!(exists(object), "{object:?} is gone {when}");
     }
-    let phase = kubectl_at(
+    let phase = jsonpath_at(
         kubeconfig,
-        &[
-            "get",
-            "namespace",
-            "flux-system",
-            "-o",
-            "jsonpath={.status.phase}",
-        ],
+        "namespace",
+        "",
+        "flux-system",
+        "{.status.phase}",
     );
-    assert_eq!(phase, "Active", "the flux-system namespace {when}");
+    assert_eq!(
+        phase.as_deref(),
+        Some("Active"),
+        "the flux-system namespace {when}"
+    );
 }
 
 fn branch_head(url: &str) -> String {

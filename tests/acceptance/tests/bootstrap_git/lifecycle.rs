@@ -5,7 +5,7 @@ use std::time::Duration;
 use acceptance::fixture::{repo, var};
 use acceptance::git::{clone, commit_subjects, git, push_commit};
 use acceptance::hcl::{bootstrap_resource, git_http, provider, required_providers};
-use acceptance::kube::{kubectl, object_exists, request_root_fetch};
+use acceptance::kube::{hold_deletion_at, kubectl, object_exists, request_root_fetch};
 use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
@@ -192,18 +192,9 @@ fn bootstrap_git_apply_waits_for_a_terminating_install_and_names_it() {
     let _cleanup = DestroyOnPanic(&wd);
     wd.apply().success();
     let crd = "buckets.source.toolkit.fluxcd.io";
-    let hold = r#"{"metadata":{"finalizers":["flux.test/hold"]}}"#;
-    let release = r#"{"metadata":{"finalizers":null}}"#;
-    kubectl(&[
-        "patch",
-        "namespace",
-        "flux-system",
-        "--type",
-        "merge",
-        "-p",
-        hold,
-    ]);
-    kubectl(&["patch", "crd", crd, "--type", "merge", "-p", hold]);
+    let kubeconfig = var("KUBECONFIG");
+    hold_deletion_at(&kubeconfig, "namespace", "flux-system", true);
+    hold_deletion_at(&kubeconfig, "crd", crd, true);
     kubectl(&["delete", "namespace", "flux-system", "--wait=false"]);
     kubectl(&["delete", "crd", crd, "--wait=false"]);
     wd.run(&["state", "rm", "flux_bootstrap_git.this"])
@@ -220,16 +211,8 @@ fn bootstrap_git_apply_waits_for_a_terminating_install_and_names_it() {
         assert!(text.contains(fragment), "{fragment:?} missing:\n{text}");
     }
 
-    kubectl(&[
-        "patch",
-        "namespace",
-        "flux-system",
-        "--type",
-        "merge",
-        "-p",
-        release,
-    ]);
-    kubectl(&["patch", "crd", crd, "--type", "merge", "-p", release]);
+    hold_deletion_at(&kubeconfig, "namespace", "flux-system", false);
+    hold_deletion_at(&kubeconfig, "crd", crd, false);
     wd.write_main(&config("5m"));
     wd.apply().success();
     assert!(object_exists(&var("KUBECONFIG"), &["crd", crd]));
