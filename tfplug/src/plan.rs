@@ -1,5 +1,6 @@
 //! The plan pipeline, in the order the Terraform plugin framework uses:
-//! 1. defaults for attributes left null in configuration;
+//! 1. defaults for attributes left null in configuration, and null for an optional
+//!    object declared computed only for old Terraform's sake ([`PlanModifier::AsConfigured`]);
 //! 2. write-only attributes planned null;
 //! 3. computed attributes left null in configuration marked unknown, on create and
 //!    whenever the resource has other changes;
@@ -19,6 +20,10 @@ pub enum PlanModifier {
     /// A computed attribute keeps its prior value instead of becoming unknown when
     /// the resource has other changes (for values that never change, such as `id`).
     UseStateForUnknown,
+    /// An optional attribute declared computed although the provider never sets it
+    /// (see [`Attribute::input_object`]): planned null where the configuration leaves it
+    /// out, whatever Terraform proposed from the prior state.
+    AsConfigured,
 }
 
 impl PlanModifier {
@@ -27,6 +32,7 @@ impl PlanModifier {
         match self {
             PlanModifier::RequiresReplace => "a change of this value replaces the resource",
             PlanModifier::UseStateForUnknown => "the prior value is kept when the resource changes",
+            PlanModifier::AsConfigured => "planned exactly as configured",
         }
     }
 }
@@ -79,6 +85,10 @@ fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
         if cfg.is_null() {
             if let Some(default) = &attr.default {
                 *slot = default.clone();
+                continue;
+            }
+            if attr.modifiers.contains(&PlanModifier::AsConfigured) {
+                *slot = Value::Null;
                 continue;
             }
         }
@@ -156,6 +166,7 @@ impl Walk<'_> {
             if attr.computed
                 && cfg.is_null()
                 && attr.default.is_none()
+                && !attr.modifiers.contains(&PlanModifier::AsConfigured)
                 && self.changed
                 && !attr.write_only
             {
@@ -168,6 +179,7 @@ impl Walk<'_> {
                             *slot = prior_v.clone();
                         }
                     }
+                    PlanModifier::AsConfigured => {}
                     PlanModifier::RequiresReplace => {
                         if !self.creating && !prior.is_null() && &*slot != prior_v {
                             self.requires_replace.push(at.clone());
@@ -350,5 +362,80 @@ mod tests {
         let p = plan_block(&schema(), &prior, &c, &proposed(&c, &prior));
         assert_eq!(p.planned.attr("namespace").as_str(), Some("flux-system"));
         assert_eq!(p.requires_replace, vec![AttributePath::attr("namespace")]);
+    }
+
+    /// `git = { http = { ... } }` as an input object: the object and the optional
+    /// object inside it are computed for old Terraform, and planned as configured.
+    fn with_input_object() -> Block {
+        Block {
+            attributes: vec![
+                Attribute::string("path").optional(),
+                Attribute::map("repository_files", Type::String).computed(),
+                Attribute::single_nested(
+                    "git",
+                    vec![
+                        Attribute::string("url").required(),
+                        Attribute::single_nested(
+                            "http",
+                            vec![Attribute::string("username").optional()],
+                        )
+                        .optional(),
+                    ],
+                )
+                .optional()
+                .input_object(),
+            ],
+            ..Block::default()
+        }
+    }
+
+    #[test]
+    fn input_object_marks_optional_objects_at_every_depth() {
+        let block = with_input_object();
+        let git = &block.attributes[2];
+        assert!(git.computed && git.modifiers.contains(&PlanModifier::AsConfigured));
+        let AttributeKind::Nested(_, inner) = &git.kind else {
+            panic!("git is nested")
+        };
+        assert!(!inner[0].computed, "a required attribute stays as it is");
+        assert!(inner[1].computed && inner[1].modifiers.contains(&PlanModifier::AsConfigured));
+    }
+
+    #[test]
+    fn an_input_object_left_out_is_planned_null_and_counts_as_a_change() {
+        let block = with_input_object();
+        let git = Value::object([
+            ("url", "https://example.com/fleet.git".into()),
+            ("http", Value::object([("username", "git".into())])),
+        ]);
+        let prior = Value::object([
+            ("path", "clusters/a".into()),
+            ("repository_files", Value::object([("f", "x".into())])),
+            ("git", git.clone()),
+        ]);
+        // Computed, so Terraform proposes the prior object for a configuration without it.
+        let config = Value::object([
+            ("path", "clusters/a".into()),
+            ("repository_files", Value::Null),
+            ("git", Value::Null),
+        ]);
+        let p = plan_block(&block, &prior, &config, &prior);
+        assert!(p.planned.attr("git").is_null());
+        assert!(p.planned.attr("repository_files").is_unknown());
+
+        let mut without_http = git.clone();
+        without_http.set_attr("http", Value::Null);
+        let mut config = prior.clone();
+        config.set_attr("repository_files", Value::Null);
+        config.set_attr("git", without_http.clone());
+        let p = plan_block(&block, &prior, &config, &prior);
+        assert_eq!(p.planned.attr("git"), &without_http);
+
+        let p = plan_block(&block, &Value::Null, &config, &config);
+        assert_eq!(
+            p.planned.attr("git"),
+            &without_http,
+            "not unknown on create"
+        );
     }
 }

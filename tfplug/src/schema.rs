@@ -280,6 +280,24 @@ impl Attribute {
         self
     }
 
+    /// Makes every optional single nested attribute, this one and those at any depth
+    /// inside it, optional + computed and planned exactly as configured
+    /// ([`PlanModifier::AsConfigured`]). Terraform before 1.0.5 crashes planning a
+    /// resource whose configuration leaves out a single nested attribute that is not
+    /// computed; declared computed it is accepted, and it still behaves as a plain
+    /// input on every version.
+    pub fn input_object(mut self) -> Self {
+        if let AttributeKind::Nested(nesting, attrs) = &mut self.kind {
+            if *nesting == Nesting::Single && self.optional && !self.computed {
+                self.computed = true;
+                self.modifiers.push(PlanModifier::AsConfigured);
+            }
+            let inner = std::mem::take(attrs);
+            *attrs = inner.into_iter().map(Attribute::input_object).collect();
+        }
+        self
+    }
+
     /// Adds a plan modifier.
     pub fn modify(mut self, modifier: PlanModifier) -> Self {
         self.modifiers.push(modifier);

@@ -129,11 +129,6 @@ impl Resource<ProviderData> for BootstrapGit {
         if plan.is_destroy() {
             return;
         }
-        // Computed only for Terraform 1.0.3's sake: planned exactly as configured.
-        for name in schema::INPUT_ONLY {
-            let configured = plan.config.attr(name).clone();
-            plan.planned.set_attr(name, configured);
-        }
         keep_embedded_manifests(plan);
         let namespace = plan.planned.attr("namespace").clone();
         if namespace.as_str().is_some() {

@@ -153,27 +153,8 @@ pub fn schema() -> Schema {
         Attribute::bool("watch_all_namespaces")
             .default(true)
             .description("Let the controllers watch every namespace. Defaults to `true`."),
-        inputs_only(kubernetes::attribute("Cluster connection for this resource, overriding the provider's `kubernetes` (so that `for_each` over clusters works without provider aliases).")),
-        inputs_only(git::attribute("Repository for this resource, overriding the provider's `git`.")),
+        kubernetes::attribute("Cluster connection for this resource, overriding the provider's `kubernetes` (so that `for_each` over clusters works without provider aliases).").input_object(),
+        git::attribute("Repository for this resource, overriding the provider's `git`.").input_object(),
     ])
     .description("Bootstraps Flux into a cluster from a git repository, as `flux bootstrap git` does: commits the manifests, installs the controllers and waits until Flux syncs.")
-}
-
-/// The attributes that are pure inputs although marked computed (see [`inputs_only`]).
-pub const INPUT_ONLY: [&str; 2] = ["kubernetes", "git"];
-
-/// Marks every optional single nested attribute (at any depth) optional + computed.
-///
-/// Terraform 1.0.3 crashes planning a resource whose configuration leaves a
-/// non-computed single nested attribute out (fixed in 1.0.5); computed ones are safe.
-/// `modify_plan` plans them as configured, so they behave as plain inputs.
-fn inputs_only(mut attr: Attribute) -> Attribute {
-    if let tfplug::AttributeKind::Nested(nesting, attrs) = &mut attr.kind {
-        if *nesting == tfplug::Nesting::Single && attr.optional {
-            attr.computed = true;
-        }
-        let inner = std::mem::take(attrs);
-        *attrs = inner.into_iter().map(inputs_only).collect();
-    }
-    attr
 }

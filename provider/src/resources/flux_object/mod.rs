@@ -12,7 +12,6 @@ mod delete;
 mod git;
 mod import;
 mod model;
-mod nested;
 mod plan;
 mod read;
 pub mod schema;

@@ -24,7 +24,6 @@ pub fn modify_plan(
     let config = plan.config.clone();
     let prior = plan.prior.clone();
     let planned = &mut plan.planned;
-    super::nested::plan_as_configured(kind.fields, &config, planned);
     let delivery = plan_delivery(data, &config, &prior, diags);
     planned.set_attr(
         "delivery",

@@ -98,10 +98,8 @@ pub fn field_attribute(field: &FieldDef) -> Attribute {
     match (field.required, field.default) {
         (true, _) => attribute.required(),
         (false, Some(default)) => attribute.default(default_value(default)),
-        (false, None) if super::nested::is_computed_object(field) => {
-            attribute.optional().computed()
-        }
-        (false, None) => attribute.optional(),
+        // An optional object is computed for Terraform 1.0.3's sake, planned as configured.
+        (false, None) => attribute.optional().input_object(),
     }
 }
 
@@ -196,6 +194,32 @@ pub fn schema(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn attribute<'a>(attributes: &'a [Attribute], name: &str) -> &'a Attribute {
+        attributes
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
+    fn nested(attr: &Attribute) -> &[Attribute] {
+        match &attr.kind {
+            tfplug::AttributeKind::Nested(_, inner) => inner,
+            tfplug::AttributeKind::Typed(_) => panic!("{} is not nested", attr.name),
+        }
+    }
+
+    #[test]
+    fn optional_objects_are_input_objects_at_every_depth_and_required_ones_are_not() {
+        let s = schema(&flux_core::objects::kinds::FLUX_INSTANCE, "", &[], None);
+        let as_configured =
+            |a: &Attribute| a.computed && a.modifiers.contains(&PlanModifier::AsConfigured);
+        let top = &s.block.attributes;
+        assert!(as_configured(attribute(top, "cluster")));
+        assert!(!attribute(top, "distribution").computed);
+        let patches = attribute(nested(attribute(top, "kustomize")), "patches");
+        assert!(as_configured(attribute(nested(patches), "target")));
+    }
 
     #[test]
     fn schema_every_kind_has_unique_attribute_names_and_common_ones() {
