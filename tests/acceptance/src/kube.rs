@@ -93,6 +93,12 @@ pub fn jsonpath_at(
     .ok()
 }
 
+/// The phase of a namespace on the cluster of `kubeconfig` (`Active`, `Terminating`);
+/// `None` when it is not there.
+pub fn namespace_phase_at(kubeconfig: &str, name: &str) -> Option<String> {
+    jsonpath_at(kubeconfig, "namespace", "", name, "{.status.phase}")
+}
+
 /// A field of the root Kustomization (`flux-system/flux-system`) of the first cluster.
 pub fn root_kustomization(path: &str) -> String {
     root_object("kustomization", path)

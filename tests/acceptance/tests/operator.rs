@@ -15,7 +15,9 @@ use std::time::Duration;
 use acceptance::fixture::{env, repo, unique, var};
 use acceptance::git::push_first_commit;
 use acceptance::hcl::{hcl, provider_with, UNUSED_GIT};
-use acceptance::kube::{configmap, hold_deletion_at, jsonpath_at, kubectl_at, object_exists};
+use acceptance::kube::{
+    configmap, hold_deletion_at, kubectl_at, namespace_phase_at, object_exists,
+};
 use acceptance::plan::{
     assert_diagnostics_located, assert_plan_empty, assert_plan_shows, DestroyOnPanic,
 };
@@ -273,13 +275,7 @@ fn lifecycle(tf: &Terraform, cluster_name: &str) {
 /// Applies while the operator's namespace is held terminating, then releases it: the
 /// apply is still waiting after several seconds and succeeds once it is gone.
 fn reinstall_while_terminating(wd: &Workdir, kubeconfig: &str) {
-    let phase = jsonpath_at(
-        kubeconfig,
-        "namespace",
-        "",
-        "flux-system",
-        "{.status.phase}",
-    );
+    let phase = namespace_phase_at(kubeconfig, "flux-system");
     assert_eq!(phase.as_deref(), Some("Terminating"));
     let mut apply = wd.spawn(&["apply", "-auto-approve"]);
     std::thread::sleep(Duration::from_secs(10));

@@ -12,7 +12,9 @@ use std::time::Duration;
 use acceptance::fixture::{env, repo, unique};
 use acceptance::git::{clone, git, push_first_commit, remove_files};
 use acceptance::hcl::{bootstrap_resource, git_http, hcl, provider_with};
-use acceptance::kube::{configmap, jsonpath_at, kubectl_at, object_exists, request_root_fetch_at};
+use acceptance::kube::{
+    configmap, jsonpath_at, kubectl_at, namespace_phase_at, object_exists, request_root_fetch_at,
+};
 use acceptance::plan::{assert_plan_empty, DestroyOnPanic};
 use acceptance::poll::wait_until;
 use acceptance::terraform::Terraform;
@@ -85,13 +87,7 @@ fn assert_nothing_deleted(kubeconfig: &str, configmap_name: &str, when: &str) {
     for object in &objects {
         assert!(exists(object), "{object:?} is gone {when}");
     }
-    let phase = jsonpath_at(
-        kubeconfig,
-        "namespace",
-        "",
-        "flux-system",
-        "{.status.phase}",
-    );
+    let phase = namespace_phase_at(kubeconfig, "flux-system");
     assert_eq!(
         phase.as_deref(),
         Some("Active"),
