@@ -70,26 +70,24 @@ pub async fn apply(
     };
     let mut state = planned.clone();
     let object = model.object_ref(kind);
-    let live = match def.drift {
+    let (live, status) = match def.drift {
         Some(check) if model.delivery == Delivery::Cluster && model.wait => {
             let c = need_cluster(cluster.as_ref())?;
             let (live, drift) =
                 cluster_drift::repair(check, &c, object, prior_state, model.wait_timeout).await?;
             state.set_attr(cluster_drift::NAME, drift);
             // The repair may have had the controller reconcile again: its newer words.
-            model.write(
-                &live
-                    .as_ref()
-                    .map_or(status, |l| objects::status_of(kind, l)),
-                &mut state,
-            );
-            live
+            let status = live
+                .as_ref()
+                .map_or(status, |l| objects::status_of(kind, l));
+            (live, status)
         }
-        _ => {
-            model.write(&status, &mut state);
-            status::live_for(extra, cluster.as_ref(), object).await
-        }
+        _ => (
+            status::live_for(extra, cluster.as_ref(), object).await,
+            status,
+        ),
     };
+    model.write(&status, &mut state);
     status::set(&mut state, extra, live.as_ref());
     status::keep_planned(extra, planned, &mut state);
     Ok(state)

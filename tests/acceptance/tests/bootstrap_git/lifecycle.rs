@@ -215,7 +215,7 @@ fn bootstrap_git_apply_waits_for_a_terminating_install_and_names_it() {
     hold_deletion_at(&kubeconfig, "crd", crd, false);
     wd.write_main(&config("5m"));
     wd.apply().success();
-    assert!(object_exists(&var("KUBECONFIG"), &["crd", crd]));
+    assert!(object_exists(&kubeconfig, &["crd", crd]));
     assert_plan_empty(&wd);
     wd.destroy().success();
 }
